@@ -1,0 +1,157 @@
+"""`python -m etl …` — the command line over etl.pipeline. Messages are Chinese; exit codes are for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from etl import pipeline
+from etl.problems import SEVERITY_NAMES
+from kpi import store
+
+
+def _warehouse(args) -> store.Warehouse:
+    return store.Warehouse(args.db)
+
+
+def _print_report(report: pipeline.FileReport) -> None:
+    sheets = "、".join(f"{s.sheet}（{_layout_name(s.layout)}）" for s in report.sheets if s.layout) or "—"
+    enc = f"，编码 {report.encoding}" if report.encoding else ""
+    print(f"== {report.file}{enc}：工作表 {sheets}；读取{report.rows_read}行，可导入{len(report.records)}个数值，"
+          f"报告期 {', '.join(report.periods) or '—'}；{len(report.errors)}个错误，{len(report.warnings)}个提示")
+    for p in report.problems:
+        print("  " + p.format())
+
+
+def _layout_name(layout: str | None) -> str:
+    return {"township_table": "乡镇报表", "official_form": "民政统计报表", "tidy": "长表", None: "未识别"}[layout]
+
+
+def cmd_check(args) -> int:
+    wh = _warehouse(args)
+    failed = 0
+    for path in args.files:
+        report = pipeline.check_file(Path(path), wh if wh.exists() else None)
+        _print_report(report)
+        failed += not report.ok
+    print(f"共{len(args.files)}个文件：{len(args.files) - failed}个可以导入，{failed}个有错误。")
+    return 1 if failed else 0
+
+
+def cmd_load(args) -> int:
+    wh = _warehouse(args)
+    files = [(Path(p).read_bytes(), Path(p).name) for p in args.files]
+    results = pipeline.load_batch(wh, files, who=args.user)
+    for result in results:
+        if result.status != "duplicate":
+            _print_report(result.report)
+        print(f"  → {result.message}")
+    return 1 if any(r.status == "rejected" for r in results) else 0
+
+
+def cmd_history(args) -> int:
+    wh = _warehouse(args)
+    loads = store.list_loads(wh.connect(), limit=args.limit)
+    if args.json:
+        print(loads.to_json(orient="records", force_ascii=False, date_format="iso"))
+        return 0
+    if loads.empty:
+        print("还没有任何导入记录。")
+        return 0
+    for row in loads.itertuples():
+        state = "有效" if row.status == "active" else f"已撤销（{row.reverted_at:%Y-%m-%d %H:%M} {row.reverted_by}）"
+        print(f"#{row.load_id:<5} v{row.version:<5} {row.loaded_at:%Y-%m-%d %H:%M}  {row.loaded_by:<10} "
+              f"{row.values_loaded:>7}个数值 {row.warnings:>3}个提示  {state}  {row.file_name}")
+    return 0
+
+
+def cmd_revert(args) -> int:
+    wh = _warehouse(args)
+    try:
+        version = pipeline.revert(wh, args.load_id, who=args.user)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(f"已撤销导入批次 #{args.load_id}（数据版本 v{version}）；该批次的数值不再计入，此前的数值恢复生效，记录仍保留。")
+    return 0
+
+
+def cmd_status(args) -> int:
+    wh = _warehouse(args)
+    if not wh.exists():
+        print(f"数据库不存在：{wh.path}（运行 python -m etl build-demo 生成示例库）", file=sys.stderr)
+        return 1
+    info = store.status(wh.connect())
+    info["db"] = str(wh.path)
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, default=str, indent=2))
+        return 0
+    levels = "，".join(f"{k} {v}" for k, v in sorted(info["regions"].items()))
+    print(f"数据库：{info['db']}\n数据版本：v{info['version']}（更新于 {info['updated_at']}）\n指标：{info['indicators']}个\n"
+          f"地区：{levels}\n当前有效数值：{info['observations_current']}（含历史修订共 {info['observations_all']}）\n"
+          f"导入批次：{info['loads']}（有效 {info['loads_active']}）\n报告期：{info['first_period']} 至 {info['last_period']}")
+    return 0
+
+
+def cmd_build_demo(args) -> int:
+    from etl import demo
+
+    return demo.build(store.Warehouse(args.db), regenerate=args.regenerate)
+
+
+def cmd_bench(args) -> int:
+    from bench import load_bench
+
+    return load_bench.main(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="民政指标驾驶舱 数据导入工具")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help=f"数据库文件（默认：环境变量 {store.DB_ENV}，否则 data/warehouse/kpi.duckdb）")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", parents=[common], help="校验文件，列出全部问题，不写入数据库")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("load", parents=[common], help="校验并导入文件（每个文件全部导入或全部不导入）")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--user", help="记录为导入人（默认：当前系统用户）")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("history", parents=[common], help="列出导入记录")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("revert", parents=[common], help="撤销一个导入批次（保留记录）")
+    p.add_argument("load_id", type=int)
+    p.add_argument("--user")
+    p.set_defaults(func=cmd_revert)
+
+    p = sub.add_parser("status", parents=[common], help="数据库概况")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("build-demo", parents=[common], help="（重新）生成示例数据库")
+    p.add_argument("--regenerate", action="store_true", help="先重新生成示例报表文件")
+    p.set_defaults(func=cmd_build_demo)
+
+    p = sub.add_parser("bench", parents=[common], help="导入性能基准（省级规模）")
+    p.add_argument("--townships", type=int, default=1500)
+    p.add_argument("--months", type=int, default=96)
+    p.add_argument("--naive-sample", type=int, default=20000, help="朴素方法计时所用的行数（按比例外推）")
+    p.set_defaults(func=cmd_bench)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except store.WarehouseMissing as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except store.WarehouseBusy as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
