@@ -40,7 +40,7 @@ SCOPE_SUFFIXES = ("民政局", "民政办公室", "民政办", "社会事务办�
                   "人民政府", "政府", "办事处")
 
 TIDY_ROLES = {
-    "region": {"地区", "区域", "区划", "乡镇", "街道", "乡镇(街道)", "单位", "单位名称", "地区名称", "region", "区划代码", "地区编码",
+    "region": {"地区", "区域", "区划", "乡镇", "街道", "乡镇(街道)", "单位名称", "地区名称", "region", "区划代码", "地区编码",
                "行政区划代码", "region_code", "区划名称"},
     "indicator": {"指标", "指标名称", "指标代码", "indicator", "indicator_code", "指标编码"},
     "period": {"期间", "报告期", "统计期", "月份", "时间", "period", "统计时间", "年月"},
@@ -387,12 +387,12 @@ class SheetParser:
                 if value is not None:
                     self.problem(WARNING, f"“{ind.name}”是比率指标，由系统按分子、分母重新计算，本行未导入", "", r, value_col)
                 continue
-            if value is None:
-                continue
             unit = normalize_unit(norm(self.cell(r, unit_col))) if unit_col is not None and norm(self.cell(r, unit_col)) else None
             if unit and not _looks_like_unit(unit):
                 self.problem(ERROR, f"“单位”列中是“{text_of(self.cell(r, unit_col))}”，不是计量单位（数值可能错填进了单位列）",
                              "请把数值移到“数量”列，单位列只填单位", r, unit_col)
+                continue
+            if value is None:
                 continue
             if ind.kind == "flow" and "累计" in label:
                 self.problem(ERROR, f"“{ind.name}”在本系统按当月发生额入库，表中是本年累计数",

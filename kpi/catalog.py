@@ -103,7 +103,8 @@ class Catalog:
         name, _unit = split_header(text)
         found = self._by_key.get(normalize_header(name))
         if found is None:
-            found = self._by_form_code.get(normalize_header(text).upper())
+            key = normalize_header(text).upper()
+            found = self._by_form_code.get(key) or self._by_code.get(key)
         return found
 
     def parts(self, code: str) -> tuple[Indicator, Indicator]:
