@@ -167,8 +167,23 @@ class Warehouse:
             if self._snapshot is None or self._snapshot[0] != ident:
                 # The old connection is dropped, not closed: a thread may still be reading through a cursor of it,
                 # and its inode stays readable until the last handle goes.
-                self._snapshot = (ident, duckdb.connect(str(self.path), read_only=True))
+                self._snapshot = (ident, self._open_snapshot(ident))
             return self._snapshot[1].cursor()
+
+    def _open_snapshot(self, ident: FileIdentity) -> duckdb.DuckDBPyConnection:
+        """Open the file the path names now, through a private hard link.
+
+        DuckDB caches database instances by path within a process: connecting to the same path again while the old
+        snapshot is still referenced would hand back the old file. A link name unique to this inode and process
+        gets a fresh instance; the link is removed at once, the open handle keeps the inode alive.
+        """
+        link = self.path.with_name(f".{self.path.name}.read-{os.getpid()}-{ident.inode}-{ident.mtime_ns}")
+        link.unlink(missing_ok=True)
+        os.link(self.path, link)
+        try:
+            return duckdb.connect(str(link), read_only=True)
+        finally:
+            link.unlink(missing_ok=True)
 
     def identity(self) -> FileIdentity | None:
         return _identity(self.path)
