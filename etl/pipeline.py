@@ -75,6 +75,11 @@ class FileReport:
     def periods(self) -> list[str]:
         return sorted({f"{r.period:%Y-%m}" for r in self.records})
 
+    def data_hash(self) -> str:
+        """A fingerprint of the values themselves, so a re-saved copy of a loaded workbook counts as a repeat."""
+        lines = sorted(f"{r.region_code}|{r.indicator_code}|{r.period:%Y-%m}|{r.value!r}" for r in self.records)
+        return content_hash("\n".join(lines).encode())
+
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             [
@@ -266,6 +271,12 @@ def load_batch(warehouse: store.Warehouse, files: list[tuple[bytes, str]], who: 
         if progress:
             progress("check", n, len(files), report.file)
     pending = [r for r in results if r.status == "pending"]
+    if warehouse.exists():
+        # Repeats are found before taking the writer lock, so a batch of repeats publishes nothing at all.
+        con = warehouse.connect()
+        for result in pending:
+            _mark_if_duplicate(con, result)
+        pending = [r for r in pending if r.status == "pending"]
     if not pending:
         return results
     catalog, regions = reference()
@@ -273,17 +284,12 @@ def load_batch(warehouse: store.Warehouse, files: list[tuple[bytes, str]], who: 
         store.sync_reference(con, catalog, regions)
         for n, result in enumerate(pending, 1):
             report = result.report
-            existing = store.find_active_load_by_hash(con, report.content_hash)
-            if existing:
-                load_id, file_name, loaded_at = existing
-                result.status, result.load_id = "duplicate", load_id
-                result.message = (f"内容相同的文件已于{loaded_at:%Y-%m-%d %H:%M}导入（批次 #{load_id}，{file_name}），"
-                                  "本次未重复导入")
+            if _mark_if_duplicate(con, result):  # loaded by another process since the check above
                 continue
             messages = [(p.severity, p.sheet, p.row, p.col, p.message + (f"。处理办法：{p.hint}" if p.hint else ""))
                         for p in report.warnings]
             result.load_id, result.version = store.insert_load(
-                con, file_name=report.file, content_hash=report.content_hash,
+                con, file_name=report.file, content_hash=report.content_hash, data_hash=report.data_hash(),
                 sheets=",".join(s.sheet for s in report.sheets if s.records), layout=report.layout,
                 archive_path=str(result.archive_path.relative_to(warehouse.path.parent)), rows_read=report.rows_read,
                 who=who, observations_df=report.frame(), messages=messages, is_demo=is_demo)
@@ -292,6 +298,16 @@ def load_batch(warehouse: store.Warehouse, files: list[tuple[bytes, str]], who: 
             if progress:
                 progress("write", n, len(pending), report.file)
     return results
+
+
+def _mark_if_duplicate(con, result: LoadResult) -> bool:
+    existing = store.find_active_load_with_data(con, result.report.data_hash())
+    if not existing:
+        return False
+    load_id, file_name, loaded_at = existing
+    result.status, result.load_id = "duplicate", load_id
+    result.message = f"内容相同的文件已于{loaded_at:%Y-%m-%d %H:%M}导入（批次 #{load_id}，{file_name}），本次未重复导入"
+    return True
 
 
 def revert(warehouse: store.Warehouse, load_id: int, who: str | None = None) -> int:

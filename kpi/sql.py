@@ -25,7 +25,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             load_id INTEGER, who VARCHAR, detail VARCHAR
         );
         CREATE TABLE loads (
-            load_id INTEGER PRIMARY KEY, file_name VARCHAR NOT NULL, content_hash VARCHAR NOT NULL,
+            load_id INTEGER PRIMARY KEY, file_name VARCHAR NOT NULL, content_hash VARCHAR NOT NULL, data_hash VARCHAR NOT NULL,
             sheets VARCHAR, layout VARCHAR, archive_path VARCHAR, loaded_at TIMESTAMP NOT NULL, loaded_by VARCHAR,
             rows_read INTEGER, values_loaded INTEGER, warnings INTEGER, status VARCHAR NOT NULL,
             version INTEGER NOT NULL, reverted_at TIMESTAMP, reverted_by VARCHAR, revert_version INTEGER,
@@ -59,14 +59,14 @@ INSERT_INDICATOR = "INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 CURRENT_VERSION = "SELECT coalesce(max(version), 0) FROM events"
 NEXT_LOAD_ID = "SELECT coalesce(max(load_id), 0) + 1 FROM loads"
 INSERT_EVENT = "INSERT INTO events VALUES ($version, $at, $action, $load_id, $who, $detail)"
-ACTIVE_LOAD_WITH_HASH = (
-    "SELECT load_id, file_name, loaded_at FROM loads WHERE content_hash = $hash AND status = 'active' "
+ACTIVE_LOAD_WITH_DATA = (
+    "SELECT load_id, file_name, loaded_at FROM loads WHERE data_hash = $hash AND status = 'active' "
     "ORDER BY load_id LIMIT 1"
 )
 INSERT_LOAD = """
-    INSERT INTO loads (load_id, file_name, content_hash, sheets, layout, archive_path, loaded_at, loaded_by,
+    INSERT INTO loads (load_id, file_name, content_hash, data_hash, sheets, layout, archive_path, loaded_at, loaded_by,
                        rows_read, values_loaded, warnings, status, version, is_demo)
-    VALUES ($load_id, $file_name, $content_hash, $sheets, $layout, $archive_path, $loaded_at, $loaded_by,
+    VALUES ($load_id, $file_name, $content_hash, $data_hash, $sheets, $layout, $archive_path, $loaded_at, $loaded_by,
             $rows_read, $values_loaded, $warnings, 'active', $version, $is_demo)
 """
 INSERT_MESSAGE = "INSERT INTO load_messages VALUES (?, ?, ?, ?, ?, ?)"

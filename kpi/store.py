@@ -286,11 +286,14 @@ def next_event(con: duckdb.DuckDBPyConnection, action: str, load_id: int | None,
     return version
 
 
-def find_active_load_by_hash(con: duckdb.DuckDBPyConnection, content_hash: str) -> tuple | None:
-    return _one(con, sql.ACTIVE_LOAD_WITH_HASH, {"hash": content_hash})
+def find_active_load_with_data(con: duckdb.DuckDBPyConnection, data_hash: str) -> tuple | None:
+    """An active load that brought exactly these values (whatever the file's bytes: re-saving a workbook changes
+    them but not its content)."""
+    return _one(con, sql.ACTIVE_LOAD_WITH_DATA, {"hash": data_hash})
 
 
-def insert_load(con: duckdb.DuckDBPyConnection, *, file_name: str, content_hash: str, sheets: str, layout: str,
+def insert_load(con: duckdb.DuckDBPyConnection, *, file_name: str, content_hash: str, data_hash: str, sheets: str,
+                layout: str,
                 archive_path: str, rows_read: int, who: str, observations_df: pd.DataFrame,
                 messages: list[tuple], is_demo: bool = False) -> tuple[int, int]:
     """Record one load and its observations; returns (load_id, version)."""
@@ -298,7 +301,8 @@ def insert_load(con: duckdb.DuckDBPyConnection, *, file_name: str, content_hash:
     version = next_event(con, "load", load_id, who, file_name)
     con.execute(
         sql.INSERT_LOAD,
-        {"load_id": load_id, "file_name": file_name, "content_hash": content_hash, "sheets": sheets,
+        {"load_id": load_id, "file_name": file_name, "content_hash": content_hash, "data_hash": data_hash,
+         "sheets": sheets,
          "layout": layout, "archive_path": archive_path, "loaded_at": dt.datetime.now(), "loaded_by": who,
          "rows_read": rows_read, "values_loaded": len(observations_df), "warnings": len(messages),
          "version": version, "is_demo": is_demo},

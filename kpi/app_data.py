@@ -1,0 +1,96 @@
+"""What the app's pages show, built from kpi.store as plain values and frames with Chinese column names.
+
+No Streamlit here (kpi never imports it): the pages cache these results per data version and only draw them.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from kpi import store
+from kpi.catalog import DIRECTION_NAMES, KIND_NAMES
+from kpi.regions import LEVEL_NAMES, LEVELS
+
+LOAD_STATUS_NAMES = {"active": "有效", "reverted": "已撤销"}
+SEVERITY_NAMES = {"error": "错误", "warning": "提示"}
+
+INDICATOR_COLUMNS = ["中文名", "代码", "业务领域", "单位", "类型", "分子/分母", "方向", "规划属性", "口径", "频率", "统计口径"]
+HISTORY_COLUMNS = ["批次", "文件", "导入时间", "导入人", "数值个数", "提示数", "状态", "数据版本", "示例数据"]
+
+
+def summary(con: duckdb.DuckDBPyConnection) -> dict:
+    """``store.status`` plus what the app's frame needs: how many active loads are demo data, and the region counts
+    in display order with Chinese level names."""
+    info = store.status(con)
+    loads = store.list_loads(con, limit=None)  # LIMIT NULL: every load; the table has one row per file
+    info["demo_loads"] = int((loads["is_demo"].fillna(False).astype(bool) & (loads["status"] == "active")).sum())
+    info["region_counts"] = [(LEVEL_NAMES[level], info["regions"].get(level, 0)) for level in LEVELS]
+    return info
+
+
+def indicator_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The catalogue as the warehouse holds it, one row per indicator in catalogue order, in Chinese."""
+    ind = store.list_indicators(con)
+    names = dict(zip(ind["code"], ind["name"]))
+
+    def parts(row) -> str:
+        if row.kind != "ratio":
+            return ""
+        scale = f" ×{row.scale:g}" if row.scale and row.scale != 1 else ""
+        return f"{names.get(row.numerator, row.numerator)} / {names.get(row.denominator, row.denominator)}{scale}"
+
+    return pd.DataFrame({
+        "中文名": ind["name"],
+        "代码": ind["code"],
+        "业务领域": ind["area"],
+        "单位": ind["unit"],
+        "类型": ind["kind"].map(KIND_NAMES).fillna(ind["kind"]),
+        "分子/分母": [parts(row) for row in ind.itertuples()],
+        "方向": ind["direction"].map(DIRECTION_NAMES).fillna(ind["direction"]),
+        "规划属性": ind["plan_attribute"].fillna(""),
+        "口径": ind["basis"].fillna(""),
+        "频率": ind["frequency"].fillna(""),
+        "统计口径": ind["definition"].fillna(""),
+    }, columns=INDICATOR_COLUMNS)
+
+
+def load_state(status: str, reverted_at, reverted_by) -> str:
+    """有效, or 已撤销 with when and by whom."""
+    if status != "reverted":
+        return LOAD_STATUS_NAMES.get(status, status)
+    when = f"{reverted_at:%Y-%m-%d %H:%M}" if pd.notna(reverted_at) else ""
+    detail = " ".join(part for part in (when, reverted_by or "") if part)
+    return f"已撤销（{detail}）" if detail else "已撤销"
+
+
+def load_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every load, newest first: the display columns plus ``load_id``, ``status``, ``file_name`` and
+    ``archive_path`` for the page's per-load actions."""
+    loads = store.list_loads(con, limit=None)
+    table = pd.DataFrame({
+        "批次": loads["load_id"].map(lambda n: f"#{n}"),
+        "文件": loads["file_name"],
+        "导入时间": loads["loaded_at"],
+        "导入人": loads["loaded_by"].fillna(""),
+        "数值个数": loads["values_loaded"],
+        "提示数": loads["warnings"],
+        "状态": [load_state(r.status, r.reverted_at, r.reverted_by) for r in loads.itertuples()],
+        "数据版本": loads["version"].map(lambda v: f"v{v}"),
+        "示例数据": loads["is_demo"].fillna(False).astype(bool),
+    }, columns=HISTORY_COLUMNS)
+    for column in ("load_id", "status", "file_name", "archive_path"):
+        table[column] = loads[column]
+    return table
+
+
+def load_warnings(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFrame:
+    """The warnings recorded with one load (errors never get in: a file with errors is not loaded)."""
+    msgs = store.load_messages(con, load_id)
+    return pd.DataFrame({
+        "级别": msgs["severity"].map(SEVERITY_NAMES).fillna(msgs["severity"]),
+        "工作表": msgs["sheet"].fillna(""),
+        "行": msgs["row"].astype("Int64"),
+        "列": msgs["col"].fillna(""),
+        "问题": msgs["message"],
+    })
