@@ -69,6 +69,7 @@ INSERT_LOAD = """
     VALUES ($load_id, $file_name, $content_hash, $data_hash, $sheets, $layout, $archive_path, $loaded_at, $loaded_by,
             $rows_read, $values_loaded, $warnings, 'active', $version, $is_demo)
 """
+INSERT_OBSERVATIONS_FROM_FRAME = "INSERT INTO observations SELECT * FROM incoming_observations"
 INSERT_MESSAGE = "INSERT INTO load_messages VALUES (?, ?, ?, ?, ?, ?)"
 GET_LOAD = "SELECT * FROM loads WHERE load_id = $load_id"
 REVERT_LOAD = """

@@ -311,7 +311,7 @@ def insert_load(con: duckdb.DuckDBPyConnection, *, file_name: str, content_hash:
         ["load_id", "region_code", "indicator_code", "period", "value", "raw_value", "raw_unit", "sheet", "cell"]
     ]
     con.register("incoming_observations", frame)
-    con.execute("INSERT INTO observations SELECT * FROM incoming_observations")
+    con.execute(sql.INSERT_OBSERVATIONS_FROM_FRAME)
     con.unregister("incoming_observations")
     if messages:
         con.executemany(sql.INSERT_MESSAGE, [(load_id, *m) for m in messages])
