@@ -217,12 +217,10 @@ def _check_jumps(report: FileReport, catalog: Catalog, warehouse: store.Warehous
         previous = store.values_for(warehouse.connect(), keys)
     except store.WarehouseMissing:
         return
-    prev = {(r.region_code, r.indicator_code, r.period): r.value for r in previous.itertuples()}
+    prev = {(r.region_code, r.indicator_code, pd.Timestamp(r.period).date()): r.value for r in previous.itertuples()}
     _, regions = reference()
     for rec in recs:
-        before = prev.get((rec.region_code, rec.indicator_code, pd.Timestamp(_previous_month(rec.period))))
-        if before is None:
-            before = prev.get((rec.region_code, rec.indicator_code, _previous_month(rec.period)))
+        before = prev.get((rec.region_code, rec.indicator_code, _previous_month(rec.period)))
         if before is None or before <= 0:
             continue
         ind = catalog.get(rec.indicator_code)
