@@ -10,9 +10,10 @@ What runs, in order:
    real townships are used.
 2. Files in layout (a) — one per county per month: title row, 填报单位/报告期 row, header row (乡镇（街道） + one column per
    stored, i.e. non-ratio, catalogue indicator), one row per township, a 合计 row and a 填报人 footer — written once
-   as UTF-8 CSV and once as xlsx (openpyxl write_only). Values respect every loader rule (no negatives, numerators of
-   shares not above their denominators, stocks moving by well under 50 % a month), so every file loads with no error
-   and no warning. Generation time is printed separately and is not part of any load figure.
+   as UTF-8 CSV and once as xlsx (openpyxl write_only, plus the ``<dimension>`` element Excel writes, see
+   ``with_dimension``). Values respect every loader rule (no negatives, numerators of shares not above their
+   denominators, stocks moving by well under 50 % a month), so every file loads with no error and no warning.
+   Generation runs in parallel processes; its time is printed separately and is not part of any load figure.
 3. Our ETL path: ``etl.pipeline.load_batch`` into a fresh temporary ``kpi.store.Warehouse``, one batch per month (all
    counties' files of that month — how a bureau loads a month's submissions), timed from reading the file bytes to the
    published snapshot. Once for the CSV files, once for the xlsx files, each into its own warehouse.
@@ -20,8 +21,12 @@ What runs, in order:
    ``INSERT`` per value into DuckDB in autocommit mode, into a table of the same schema. It is timed on the first
    whole files that hold at least ``--naive-sample`` values and extrapolated to the full value count by its rate.
 5. The size of the warehouse and the time of one ``kpi.store.observations`` query (all current values).
+   ``--only query`` (direct run) instead builds a warehouse of the requested scale in bulk with SQL — not through the
+   loader — to time that query at full scale in a minute.
 
-Output is Chinese like the rest of the CLI; ``values/s`` is the comparable figure whatever the scale.
+Every row reports wall seconds and this process's CPU seconds: the machine may be shared, and a wall figure far above
+the CPU figure means the run was starved. Output is Chinese like the rest of the CLI; values/s is the comparable
+figure whatever the scale. Run directly (``python -m bench.load_bench``) for ``--only``, ``--profile`` and ``--keep``.
 """
 
 from __future__ import annotations
@@ -33,13 +38,16 @@ import datetime as dt
 import io
 import math
 import os
+import platform
 import pstats
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 import unicodedata
+import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -252,9 +260,33 @@ def _write_county(job: tuple) -> int:
             ws = wb.create_sheet(SHEET_NAME)
             for row in rows:
                 ws.append(row)
-            wb.save(path)
+            buf = io.BytesIO()
+            wb.save(buf)
+            width = max(len(r) for r in rows)
+            path.write_bytes(with_dimension(buf.getvalue(), f"A1:{_letters(width - 1)}{len(rows)}"))
         written += path.stat().st_size
     return written
+
+
+def with_dimension(xlsx: bytes, ref: str) -> bytes:
+    """Add the ``<dimension>`` element that Excel and WPS always write and openpyxl's write_only mode leaves out.
+
+    Without it openpyxl's read_only reader (used by etl.read and by pandas) parses the whole sheet an extra time just to
+    size it, which would make every xlsx figure here slower than for a file saved by Excel.
+    """
+    src = zipfile.ZipFile(io.BytesIO(xlsx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/sheet") and b"<dimension" not in data:
+                for tag in (b"<sheetViews", b"<sheetFormatPr", b"<cols", b"<sheetData"):
+                    at = data.find(tag)
+                    if at >= 0:
+                        data = data[:at] + f'<dimension ref="{ref}"/>'.encode() + data[at:]
+                        break
+            dst.writestr(info, data)
+    return out.getvalue()
 
 
 def generate(kind: str, folder: Path, plan: RegionPlan, periods: list[dt.date], columns: list[Column],
@@ -284,6 +316,7 @@ class Measured:
     files: int
     values: int
     seconds: float
+    cpu_seconds: float
     extrapolated_from: int | None = None  # values actually timed, for an extrapolated row
     notes: list[str] = field(default_factory=list)
 
@@ -318,6 +351,7 @@ def run_etl(label: str, batches: list[list[Path]], wh_path: Path, expected_value
     wh = store.Warehouse(wh_path)
     values = files = warnings = 0
     step = max(1, len(batches) // 8)
+    c0 = time.process_time()
     t0 = time.perf_counter()
     for n, paths in enumerate(batches, 1):
         results = pipeline.load_batch(wh, [(p.read_bytes(), p.name) for p in paths], who=WHO)
@@ -333,9 +367,10 @@ def run_etl(label: str, batches: list[list[Path]], wh_path: Path, expected_value
             progress(f"  {label}：第 {n}/{len(batches)} 批，{values:,} 个数值，{elapsed:.1f} 秒，"
                      f"{values / elapsed:,.0f} 个/秒")
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     if values != expected_values:
         raise RuntimeError(f"{label}：导入 {values} 个数值，应为 {expected_values} 个")
-    measured = Measured(label, files, values, seconds)
+    measured = Measured(label, files, values, seconds, cpu)
     if warnings:
         measured.notes.append(f"{label}：导入时共 {warnings} 条提示")
     return measured
@@ -356,6 +391,7 @@ def run_naive(files: list[Path], sample: int, catalog: Catalog, plan: RegionPlan
     con = duckdb.connect(str(db_path))
     store.migrate(con)  # the warehouse schema, so the same table is filled
     values = used = 0
+    c0 = time.process_time()
     t0 = time.perf_counter()
     for load_id, path in enumerate(files, 1):
         raw = pd.read_excel(path, header=None, engine="openpyxl")
@@ -376,14 +412,76 @@ def run_naive(files: list[Path], sample: int, catalog: Catalog, plan: RegionPlan
         if values >= sample:
             break
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     stored = con.execute("SELECT count(*) FROM observations").fetchone()[0]
     con.close()
     if stored != values:
         raise RuntimeError(f"朴素方法写入 {stored} 行，应为 {values} 行")
     rate = values / seconds
     return Measured("朴素方法（pandas+openpyxl 读 xlsx，逐行 INSERT）", total_files, total_values,
-                    total_values / rate, extrapolated_from=values,
+                    total_values / rate, cpu * total_values / values, extrapolated_from=values,
                     notes=[f"朴素方法：实测 {used} 个文件、{values:,} 个数值，用时 {seconds:.1f} 秒；表中该行的秒数按此速率外推"])
+
+
+def build_query_warehouse(path: Path, catalog: Catalog, regions: RegionIndex, plan: RegionPlan,
+                          periods: list[dt.date], columns: list[Column]) -> float:
+    """A warehouse holding what the ETL would have written at this scale — one load per county per month, every
+    value with its raw text, sheet and cell — built in bulk with SQL, so the current-values query can be timed at full
+    scale without waiting for the ETL. Returns the build time (not a load figure)."""
+    import pandas as pd
+
+    # Data rows start at row 4, under the title, 填报单位 and header rows.
+    towns = pd.DataFrame([(ci, r, code, r + 4) for ci, county in enumerate(plan.counties)
+                          for r, (code, _name) in enumerate(county.townships)],
+                         columns=["county_idx", "town_idx", "region_code", "row_no"])
+    inds = pd.DataFrame([(n, c.code, _letters(n + 1), c.decimals) for n, c in enumerate(columns)],
+                        columns=["ind_idx", "indicator_code", "col", "decimals"])
+    months = pd.DataFrame({"month_idx": range(len(periods)), "period": periods})
+    n_counties = len(plan.counties)
+    loads = pd.DataFrame(
+        [(m * n_counties + ci + 1, file_name(county, p, "csv"), len(county.townships))
+         for m, p in enumerate(periods) for ci, county in enumerate(plan.counties)],
+        columns=["load_id", "file_name", "townships"])
+    wh = store.Warehouse(path)
+    t0 = time.perf_counter()
+    with wh.writing(fresh=True) as con:
+        store.sync_reference(con, catalog, regions)
+        for name, frame in (("b_towns", towns), ("b_inds", inds), ("b_months", months), ("b_loads", loads)):
+            con.register(name, frame)
+        # Columns are filled by name from the live schema, so the bench follows migrations that add columns.
+        _insert_by_name(con, "events", "FROM b_loads", {
+            "version": "load_id", "happened_at": "now()", "action": "'load'", "load_id": "load_id",
+            "who": f"'{WHO}'", "detail": "file_name"})
+        _insert_by_name(con, "loads", "FROM b_loads", {
+            "load_id": "load_id", "file_name": "file_name", "content_hash": "sha256(file_name)",
+            "data_hash": "sha256('data:' || file_name)", "sheets": f"'{SHEET_NAME}'", "layout": "'township_table'",
+            "archive_path": "'archive/' || file_name", "loaded_at": "now()", "loaded_by": f"'{WHO}'",
+            "rows_read": "townships + 1", "values_loaded": f"townships * {len(columns)}", "warnings": "0",
+            "status": "'active'", "version": "load_id", "is_demo": "FALSE"})
+        _insert_by_name(con, "observations", f"""
+            FROM (SELECT *, CASE WHEN decimals = 0 THEN round(random() * 1000) ELSE round(random() * 300, 2) END AS v
+                  FROM b_months, b_towns, b_inds)
+            ORDER BY month_idx, county_idx, town_idx, ind_idx""", {
+            "load_id": f"month_idx * {n_counties} + county_idx + 1", "region_code": "region_code",
+            "indicator_code": "indicator_code", "period": "period", "value": "v",
+            "raw_value": "CASE WHEN decimals = 0 THEN CAST(CAST(v AS BIGINT) AS VARCHAR) ELSE CAST(v AS VARCHAR) END",
+            "raw_unit": "NULL", "sheet": f"'{SHEET_NAME}'", "cell": "col || row_no"})
+    return time.perf_counter() - t0
+
+
+def _insert_by_name(con, table: str, source: str, exprs: dict[str, str]) -> None:
+    """INSERT INTO table SELECT <an expression per live column> <source>; a column not in ``exprs`` gets NULL."""
+    cols = [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+        [table]).fetchall()]
+    select = ", ".join(f"{exprs.get(c, 'NULL')} AS {c}" for c in cols)
+    con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} {source}")
+
+
+def _letters(index: int) -> str:
+    from etl.problems import column_letter
+
+    return column_letter(index)
 
 
 # ---- output -----------------------------------------------------------------------------------------------------
@@ -399,12 +497,12 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 
 def format_table(rows: list[Measured], naive: Measured | None) -> str:
-    head = ["方法", "文件数", "数值个数", "秒", "数值/秒", "相对朴素方法"]
+    head = ["方法", "文件数", "数值个数", "秒", "数值/秒", "相对朴素方法", "CPU秒"]
     body = []
     for m in rows:
         secs = f"{m.seconds:,.1f}" + ("（外推）" if m.extrapolated_from else "")
         ratio = f"{m.rate / naive.rate:.1f}×" if naive else "—"
-        body.append([m.label, f"{m.files:,}", f"{m.values:,}", secs, f"{m.rate:,.0f}", ratio])
+        body.append([m.label, f"{m.files:,}", f"{m.values:,}", secs, f"{m.rate:,.0f}", ratio, f"{m.cpu_seconds:,.1f}"])
     widths = [max(_width(r[i]) for r in [head, *body]) for i in range(len(head))]
     lines = ["  ".join(_pad(c, w, right=i > 0) for i, (c, w) in enumerate(zip(r, widths))) for r in [head, *body]]
     lines.insert(1, "-" * (sum(widths) + 2 * (len(widths) - 1)))
@@ -419,6 +517,46 @@ def _size(path: Path) -> int:
 
 def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:,.1f} MB"
+
+
+def report_warehouse(label: str, path: Path) -> None:
+    """Size of a warehouse and the time of one query of all current values through the product's own function."""
+    wh = store.Warehouse(path)
+    t0 = time.perf_counter()
+    con = wh.connect()
+    t_open = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    current = store.observations(con)
+    t_query = time.perf_counter() - t0
+    archive = f"；原始文件归档 {_mb(_size(wh.archive_dir))}" if wh.archive_dir.exists() else ""
+    _say(f"{label}：{_mb(_size(wh.path))}{archive}")
+    _say(f"  查询全部当前数值（kpi.store.observations）：{t_query:.2f} 秒，返回 {len(current):,} 行"
+         f"（另：打开只读连接 {t_open:.2f} 秒）")
+
+
+def _load() -> str:
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "未知"
+
+
+def environment() -> str:
+    """Versions, code revision and machine load: figures from a busy or different machine are not comparable."""
+    import duckdb
+    import openpyxl
+    import pandas as pd
+
+    try:
+        rev = subprocess.run(["git", "-C", str(store.PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=5).stdout.strip() or "未知"
+        dirty = subprocess.run(["git", "-C", str(store.PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no",
+                                "--", "etl", "kpi"], capture_output=True, text=True, timeout=5).stdout.strip()
+        rev += "（etl/、kpi/ 有未提交改动）" if dirty else ""
+    except (OSError, subprocess.SubprocessError):
+        rev = "未知"
+    return (f"环境：Python {platform.python_version()}，DuckDB {duckdb.__version__}，pandas {pd.__version__}，"
+            f"openpyxl {openpyxl.__version__}；{os.cpu_count()} 个 CPU；代码版本 {rev}；开始时系统负载（1/5/15 分钟）：{_load()}")
 
 
 def _say(text: str) -> None:
@@ -443,7 +581,9 @@ def _maybe_profile(enabled: bool, label: str, top: int = 25) -> Iterator[None]:
             _say(f"\n== cProfile：{label}，按 {key} 排序前 {top} 项 ==")
             buf = io.StringIO()
             pstats.Stats(prof, stream=buf).strip_dirs().sort_stats(key).print_stats(top)
-            _say(buf.getvalue().split("\n", 6)[-1] if "ncalls" in buf.getvalue() else buf.getvalue())
+            lines = buf.getvalue().splitlines()
+            start = next((n for n, line in enumerate(lines) if line.lstrip().startswith("ncalls")), 0)
+            _say("\n".join(line for line in lines[start:] if line.strip()))
 
 
 def main(args: argparse.Namespace) -> int:
@@ -471,6 +611,7 @@ def main(args: argparse.Namespace) -> int:
         n_values = plan.townships * len(columns) * len(periods)
 
         _say("== 导入性能基准 ==")
+        _say(environment())
         _say(f"规模：{plan.townships:,} 个乡镇（街道）× {len(columns)} 个入库指标（指标目录中全部非比率指标）× {len(periods)} 个月"
              f"（{periods[0]:%Y-%m} 至 {periods[-1]:%Y-%m}）= {n_values:,} 个数值；"
              f"{len(plan.counties)} 个县（市、区）× {len(periods)} 个月 = 每种格式 {n_files:,} 个文件")
@@ -510,25 +651,22 @@ def main(args: argparse.Namespace) -> int:
             rows.append(naive)
             notes += naive.notes
 
-        _say("")
-        _say(format_table(rows, naive))
+        if rows:
+            _say("")
+            _say(format_table(rows, naive))
         for note in notes:
             _say(f"注：{note}")
         if naive:
             _say("注：朴素方法不做任何校验（地区、单位、合计、跳变、重复），也不归档原始文件、不记录导入批次；本项目 ETL 的时间包含这些工作。")
 
         if warehouses:
-            wh = store.Warehouse(warehouses[0])
-            t0 = time.perf_counter()
-            con = wh.connect()
-            t_open = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            current = store.observations(con)
-            t_query = time.perf_counter() - t0
-            _say(f"数据库：{_mb(_size(wh.path))}（{wh.path.name}，{len(current):,} 个当前数值，"
-                 f"{n_files:,} 个导入批次）；原始文件归档 {_mb(_size(wh.archive_dir))}")
-            _say(f"查询全部当前数值（kpi.store.observations）：{t_query:.2f} 秒，返回 {len(current):,} 行"
-                 f"（另：打开只读连接 {t_open:.2f} 秒）")
+            report_warehouse(f"{rows[0].label} 导入所得数据库", warehouses[0])
+        if "query" in only:
+            qpath = work / "wh_query" / "kpi.duckdb"
+            secs = build_query_warehouse(qpath, catalog, regions, plan, periods, columns)
+            report_warehouse(f"用 SQL 批量构造的同规模数据库（{n_files:,} 个导入批次，构造用时 {secs:.1f} 秒；"
+                             "不经导入路径，仅用于在全规模上计时查询）", qpath)
+        _say(f"结束时系统负载（1/5/15 分钟）：{_load()}")
         if keep:
             _say(f"已保留临时目录：{work}")
         return 0
@@ -544,7 +682,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--townships", type=int, default=DEFAULT_TOWNSHIPS)
     p.add_argument("--months", type=int, default=DEFAULT_MONTHS)
     p.add_argument("--naive-sample", type=int, default=DEFAULT_NAIVE_SAMPLE, help="朴素方法计时所用的行数（按比例外推）")
-    p.add_argument("--only", default="csv,xlsx,naive", help="只运行其中几项，逗号分隔：csv,xlsx,naive")
+    p.add_argument("--only", default="csv,xlsx,naive",
+                   help="只运行其中几项，逗号分隔：csv,xlsx,naive,query（query：用 SQL 批量构造同规模数据库，只为计时查询）")
     p.add_argument("--profile", action="store_true", help="用 cProfile 分析本项目 ETL 的导入，打印耗时最多的函数")
     p.add_argument("--workers", type=int, help="生成文件的进程数（默认：CPU 核数）")
     p.add_argument("--keep", action="store_true", help="保留临时目录（文件和数据库）以便查看")

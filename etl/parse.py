@@ -311,8 +311,8 @@ class SheetParser:
                 if region is None:
                     where = f"在{out.scope.name}范围内" if out.scope else ""
                     self.problem(ERROR, f"未知的地区“{text_of(name_raw)}”：{where}没有找到匹配的乡镇（街道）或县（市、区）",
-                                 "请核对名称是否为规范全称（如“XX街道”“XX镇”），名称有变更的请使用现名；"
-                                 + ("" if out.scope else "并在表头注明填报单位（如“填报单位：XX区民政局”）以便区分同名乡镇"),
+                                 "请核对名称是否为规范全称（如“XX街道”“XX镇”），名称有变更的请使用现名"
+                                 + ("" if out.scope else "；并在表头注明填报单位（如“填报单位：XX区民政局”）以便区分同名乡镇"),
                                  r, region_col)
                     continue
                 if region.code in seen:
