@@ -43,6 +43,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0002_region_tree",
+        """
+        -- Closure of the region hierarchy: every (ancestor, descendant-or-self) pair with the descendant's level rank
+        -- (1 province … 4 township). Aggregation joins through it instead of walking the tree in Python.
+        CREATE TABLE region_tree (
+            ancestor_code VARCHAR NOT NULL, code VARCHAR NOT NULL, level_rank INTEGER NOT NULL, is_current BOOLEAN
+        );
+        """,
+    ),
 ]
 
 APPLIED_MIGRATIONS = "SELECT name FROM schema_migrations"
@@ -51,10 +61,11 @@ CREATE_MIGRATIONS_TABLE = (
 )
 RECORD_MIGRATION = "INSERT INTO schema_migrations VALUES ($name, current_timestamp)"
 
-CLEAR_REGIONS = "DELETE FROM regions"
-INSERT_REGION = "INSERT INTO regions VALUES (?, ?, ?, ?, ?, ?, ?)"
-CLEAR_INDICATORS = "DELETE FROM indicators"
-INSERT_INDICATOR = "INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# Reference tables are replaced wholesale from the registered frame `reference_frame` at every write.
+REPLACE_REFERENCE = {
+    table: (f"DELETE FROM {table}", f"INSERT INTO {table} SELECT * FROM reference_frame")
+    for table in ("indicators", "regions", "region_tree")
+}
 
 CURRENT_VERSION = "SELECT coalesce(max(version), 0) FROM events"
 NEXT_LOAD_ID = "SELECT coalesce(max(load_id), 0) + 1 FROM loads"
@@ -124,4 +135,41 @@ VALUES_FOR_KEYS = """
     JOIN active a USING (load_id)
     JOIN wanted_keys k ON k.region_code = o.region_code AND k.indicator_code = o.indicator_code AND k.period = o.period
     QUALIFY row_number() OVER (PARTITION BY o.region_code, o.indicator_code, o.period ORDER BY a.version DESC) = 1
+"""
+
+# Per reporting unit, the value of each indicator under each target region for one period: a flow sums its months from
+# January (本年累计), a standard (level) the last value set up to the period end, anything else the last value reported
+# inside the period. kpi.aggregate adds these up.
+# Parameters: $version, $level_start, $year_start, $start, $end, $targets (region codes), $codes and $kinds (indicator codes and their
+# kinds, same order).
+UNIT_VALUES = """
+    WITH active AS (
+        SELECT load_id, version FROM loads
+        WHERE version <= $version AND (revert_version IS NULL OR revert_version > $version)
+    ),
+    current AS (
+        -- Filter before ranking revisions: the window then sorts only this query's rows, not the whole table.
+        SELECT o.region_code, o.indicator_code, o.period, o.value, o.load_id
+        FROM observations o JOIN active a USING (load_id)
+        WHERE o.indicator_code IN (SELECT unnest($codes)) AND o.period BETWEEN $level_start AND $end
+        QUALIFY row_number() OVER (PARTITION BY o.region_code, o.indicator_code, o.period ORDER BY a.version DESC) = 1
+    ),
+    kinds AS (SELECT unnest($codes) AS indicator_code, unnest($kinds) AS kind)
+    SELECT t.ancestor_code, t.level_rank, c.region_code, c.indicator_code,
+           CASE WHEN any_value(k.kind) = 'flow' THEN sum(c.value) ELSE arg_max(c.value, c.period) END AS value,
+           max(c.period) AS last_period, arg_max(c.load_id, c.period) AS load_id, count(*) AS months
+    FROM current c
+    JOIN kinds k USING (indicator_code)
+    JOIN region_tree t ON t.code = c.region_code
+    WHERE c.period <= $end
+      AND c.period >= CASE k.kind WHEN 'flow' THEN $year_start WHEN 'level' THEN $level_start ELSE $start END
+      AND t.ancestor_code IN (SELECT unnest($targets))
+    GROUP BY ALL
+"""
+
+# How many current units of each level sit under each target: the denominator of "N of M townships reported".
+EXPECTED_UNITS = """
+    SELECT ancestor_code AS region_code, level_rank, count(*) AS expected
+    FROM region_tree WHERE is_current AND ancestor_code IN (SELECT unnest($targets))
+    GROUP BY ALL
 """

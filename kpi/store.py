@@ -260,20 +260,23 @@ def status(con: duckdb.DuckDBPyConnection) -> dict:
 
 def sync_reference(con: duckdb.DuckDBPyConnection, catalog, regions) -> None:
     """Copy the catalogue and region files into the warehouse so a snapshot is self-describing."""
-    con.execute(sql.CLEAR_INDICATORS)
-    con.executemany(
-        sql.INSERT_INDICATOR,
-        [
-            (i.code, i.name, i.area, i.unit, i.kind, i.numerator, i.denominator, i.scale, i.direction,
-             i.plan_attribute, i.basis, i.definition, i.frequency, n)
-            for n, i in enumerate(catalog)
-        ],
-    )
-    con.execute(sql.CLEAR_REGIONS)
-    con.executemany(
-        sql.INSERT_REGION,
-        [(r.code, r.name, r.level, r.parent_code, r.type, "|".join(r.alt_codes), r.status) for r in regions],
-    )
+    rank = {"province": 1, "city": 2, "county": 3, "township": 4}
+    frames = {
+        "indicators": pd.DataFrame(
+            [(i.code, i.name, i.area, i.unit, i.kind, i.numerator, i.denominator, i.scale, i.direction,
+              i.plan_attribute, i.basis, i.definition, i.frequency, n) for n, i in enumerate(catalog)]),
+        "regions": pd.DataFrame(
+            [(r.code, r.name, r.level, r.parent_code, r.type, "|".join(r.alt_codes), r.status) for r in regions]),
+        "region_tree": pd.DataFrame(
+            [(a.code, r.code, rank[r.level], r.status == "current")
+             for r in regions for a in [r, *regions.ancestors(r.code)]]),
+    }
+    for table, frame in frames.items():
+        # Bulk insert from a frame: DuckDB's executemany goes row by row.
+        con.register("reference_frame", frame)
+        con.execute(sql.REPLACE_REFERENCE[table][0])
+        con.execute(sql.REPLACE_REFERENCE[table][1])
+        con.unregister("reference_frame")
 
 
 def next_event(con: duckdb.DuckDBPyConnection, action: str, load_id: int | None, who: str, detail: str = "") -> int:
