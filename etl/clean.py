@@ -11,6 +11,9 @@ MISSING_TOKENS = {"", "-", "--", "---", "—", "——", "–", "－", "/", "\\"
                   "none", "#n/a", "暂无", "未报"}
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
 class CellError(ValueError):
     """A cell that holds something other than a number; the message is Chinese and names the content."""
 
@@ -40,6 +43,8 @@ def parse_number(value: object) -> tuple[float | None, bool]:
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         raise CellError(f"单元格是日期“{value}”，不是数字（可能被Excel自动转成了日期）")
     raw = str(value)
+    if _PLAIN_NUMBER.fullmatch(raw):  # the common case in CSV files: nothing to clean
+        return float(raw), False
     text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "").replace("\u3000", "")
     if text.lower() in MISSING_TOKENS:
         return None, False
@@ -54,7 +59,7 @@ def parse_number(value: object) -> tuple[float | None, bool]:
     elif text.endswith("亿"):
         multiplier, text = 1e8, text[:-1]
     text = text.replace(",", "").replace("，", "")
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+    if not _PLAIN_NUMBER.fullmatch(text):
         raise CellError(f"单元格中是文字“{raw.strip()[:30]}”，不是数字")
     return float(text) * multiplier, percent
 

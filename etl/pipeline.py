@@ -11,7 +11,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -75,21 +75,20 @@ class FileReport:
     def periods(self) -> list[str]:
         return sorted({f"{r.period:%Y-%m}" for r in self.records})
 
+    @cached_property
     def data_hash(self) -> str:
         """A fingerprint of the values themselves, so a re-saved copy of a loaded workbook counts as a repeat."""
         lines = sorted(f"{r.region_code}|{r.indicator_code}|{r.period:%Y-%m}|{r.value!r}" for r in self.records)
         return content_hash("\n".join(lines).encode())
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                {"region_code": r.region_code, "indicator_code": r.indicator_code, "period": r.period,
-                 "value": r.value, "raw_value": r.raw_value, "raw_unit": r.raw_unit, "sheet": r.sheet,
-                 "cell": r.cell}
-                for r in self.records
-            ],
-            columns=["region_code", "indicator_code", "period", "value", "raw_value", "raw_unit", "sheet", "cell"],
-        )
+        recs = self.records
+        return pd.DataFrame({
+            "region_code": [r.region_code for r in recs], "indicator_code": [r.indicator_code for r in recs],
+            "period": [r.period for r in recs], "value": [r.value for r in recs],
+            "raw_value": [r.raw_value for r in recs], "raw_unit": [r.raw_unit for r in recs],
+            "sheet": [r.sheet for r in recs], "cell": [r.cell for r in recs],
+        })
 
 
 @dataclass
@@ -287,7 +286,7 @@ def load_batch(warehouse: store.Warehouse, files: list[tuple[bytes, str]], who: 
             messages = [(p.severity, p.sheet, p.row, p.col, p.message + (f"。处理办法：{p.hint}" if p.hint else ""))
                         for p in report.warnings]
             result.load_id, result.version = store.insert_load(
-                con, file_name=report.file, content_hash=report.content_hash, data_hash=report.data_hash(),
+                con, file_name=report.file, content_hash=report.content_hash, data_hash=report.data_hash,
                 sheets=",".join(s.sheet for s in report.sheets if s.records), layout=report.layout,
                 archive_path=str(result.archive_path.relative_to(warehouse.path.parent)), rows_read=report.rows_read,
                 who=who, observations_df=report.frame(), messages=messages, is_demo=is_demo)
@@ -299,7 +298,7 @@ def load_batch(warehouse: store.Warehouse, files: list[tuple[bytes, str]], who: 
 
 
 def _mark_if_duplicate(con, result: LoadResult) -> bool:
-    existing = store.find_active_load_with_data(con, result.report.data_hash())
+    existing = store.find_active_load_with_data(con, result.report.data_hash)
     if not existing:
         return False
     load_id, file_name, loaded_at = existing

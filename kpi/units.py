@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # unit -> (dimension, size in the dimension's base unit). Two units convert only when they share a
 # dimension; anything not listed converts only to itself. Counts of different things (个/家/所,
@@ -65,6 +66,7 @@ _UNIT_LABEL = re.compile(r"单位\s*[:：]\s*")
 _TRAILING_BRACKET = re.compile(r"^(.*?)\s*[(\[【〔]([^()\[\]【】〔〕]*)[)\]】〕]\s*$", re.S)
 
 
+@lru_cache(maxsize=4096)  # called per cell by the loader; units repeat
 def normalize_unit(u: str) -> str:
     """Return the one spelling used for a unit, so equal units compare equal.
 
@@ -125,6 +127,7 @@ def split_header(text: str) -> tuple[str, str | None]:
     return name, (unit or None)
 
 
+@lru_cache(maxsize=4096)
 def conversion_factor(from_unit: str, to_unit: str) -> float | None:
     """Factor to multiply a value in from_unit by to express it in to_unit; None if not convertible."""
     a, b = normalize_unit(from_unit), normalize_unit(to_unit)
