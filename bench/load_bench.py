@@ -376,7 +376,8 @@ def run_etl(label: str, batches: list[list[Path]], wh_path: Path, expected_value
     return measured
 
 
-NAIVE_INSERT = "INSERT INTO observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+NAIVE_INSERT = ("INSERT INTO observations (load_id, region_code, indicator_code, period, value, raw_value, raw_unit, "
+                "sheet, cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def run_naive(files: list[Path], sample: int, catalog: Catalog, plan: RegionPlan, db_path: Path,

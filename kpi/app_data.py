@@ -19,12 +19,21 @@ INDICATOR_COLUMNS = ["中文名", "代码", "业务领域", "单位", "类型", 
 HISTORY_COLUMNS = ["批次", "文件", "导入时间", "导入人", "数值个数", "提示数", "状态", "数据版本", "示例数据"]
 
 
+def freshness(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the frame shows on every page, cheaply: the data version, when the data last changed (a load or a revert),
+    and how many active loads are demo data."""
+    loads = store.list_loads(con, limit=None)  # LIMIT NULL: every load; one row per file, a few thousand at most
+    changed = pd.concat([loads["loaded_at"], loads["reverted_at"]]).dropna()
+    return {
+        "version": store.current_version(con),
+        "updated_at": changed.max().to_pydatetime() if len(changed) else None,
+        "demo_loads": int((loads["is_demo"].fillna(False).astype(bool) & (loads["status"] == "active")).sum()),
+    }
+
+
 def summary(con: duckdb.DuckDBPyConnection) -> dict:
-    """``store.status`` plus what the app's frame needs: how many active loads are demo data, and the region counts
-    in display order with Chinese level names."""
+    """``store.status`` plus the region counts in display order, with Chinese level names."""
     info = store.status(con)
-    loads = store.list_loads(con, limit=None)  # LIMIT NULL: every load; the table has one row per file
-    info["demo_loads"] = int((loads["is_demo"].fillna(False).astype(bool) & (loads["status"] == "active")).sum())
     info["region_counts"] = [(LEVEL_NAMES[level], info["regions"].get(level, 0)) for level in LEVELS]
     return info
 

@@ -119,6 +119,16 @@ STATUS_COUNTS = """
         (SELECT min(period) FROM observations) AS first_period,
         (SELECT max(period) FROM observations) AS last_period
 """
+# Distinct keys with a value in force: a value is in force exactly when some active load holds its key.
+COUNT_CURRENT = """
+    WITH active AS (
+        SELECT load_id FROM loads
+        WHERE version <= $version AND (revert_version IS NULL OR revert_version > $version)
+    )
+    SELECT count(*) FROM (
+        SELECT DISTINCT region_code, indicator_code, period FROM observations JOIN active USING (load_id)
+    )
+"""
 REGIONS_PER_LEVEL = "SELECT level, count(*) AS n FROM regions GROUP BY level"
 LIST_INDICATORS = "SELECT * EXCLUDE (ord) FROM indicators ORDER BY ord"
 

@@ -250,7 +250,7 @@ def status(con: duckdb.DuckDBPyConnection) -> dict:
     """What the warehouse holds, for `etl status` and the app's footer."""
     cur = con.execute(sql.STATUS_COUNTS)
     info = dict(zip([d[0] for d in cur.description], cur.fetchall()[0]))
-    info["observations_current"] = len(observations(con, info["version"]))
+    info["observations_current"] = _one(con, sql.COUNT_CURRENT, {"version": info["version"]})[0]
     info["regions"] = dict(con.execute(sql.REGIONS_PER_LEVEL).fetchall())
     return info
 
