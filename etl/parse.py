@@ -22,7 +22,7 @@ from etl.problems import ERROR, WARNING, Problem, column_letter
 from etl.read import Sheet
 from kpi.catalog import Catalog, Indicator
 from kpi.regions import Region, RegionIndex
-from kpi.units import conversion_factor, normalize_unit, split_header
+from kpi.units import conversion_factor, looks_like_unit, normalize_unit, split_header
 
 HEADER_SCAN_ROWS = 25
 
@@ -231,7 +231,7 @@ class SheetParser:
                 continue
             region_text = norm(self.cell(r, region_col))
             texts = [norm(v) for _c, v in cells]
-            if region_text in ("单位", "计量单位") or (not region_text and all(_looks_like_unit(t) for t in texts)):
+            if region_text in ("单位", "计量单位") or (not region_text and all(looks_like_unit(t) for t in texts)):
                 unit_row = {c: normalize_unit(norm(v)) for c, v in cells if c != region_col}
             elif region_text in NUMBERING_TOKENS or all(t in NUMBERING_TOKENS or t.isdigit() for t in texts):
                 pass
@@ -290,6 +290,7 @@ class SheetParser:
             self.problem(ERROR, "表头中没有可识别的指标列", "请检查表头是否为指标名称", h)
 
         seen: dict[str, int] = {}
+        scope_row: list[Record] = []
         for r in range(first_data, len(self.rows)):
             name_raw = self.cell(r, region_col)
             name = norm(name_raw)
@@ -303,8 +304,8 @@ class SheetParser:
             if name.startswith(FOOTER_PREFIXES):
                 break
             out.rows_read += 1
-            is_total = name.replace(" ", "") in TOTAL_NAMES or (out.scope is not None and self.regions.match(name) == out.scope
-                                                                 and out.scope.level != "township")
+            names_scope = out.scope is not None and self.regions.match(name) == out.scope
+            is_total = name in TOTAL_NAMES or (names_scope and out.scope.level != "township")
             region = None
             if not is_total:
                 region = self.regions.match(name, within=out.scope.code if out.scope else None)
@@ -334,9 +335,17 @@ class SheetParser:
                     continue
                 if is_total:
                     out.totals[ind.code] = (converted, r + 1, column_letter(c))
+                    if names_scope and out.period is not None:
+                        scope_row.append(Record(out.scope.code, ind.code, out.period, converted, text_of(raw), unit,
+                                                self.sheet.name, r + 1, column_letter(c)))
                 elif out.period is not None:
                     out.records.append(Record(region.code, ind.code, out.period, converted, text_of(raw), unit,
                                               self.sheet.name, r + 1, column_letter(c)))
+
+        if scope_row and not seen:
+            # A county's own one-row report: the row naming the 填报单位 is its data, not a 合计 of rows below.
+            out.records.extend(scope_row)
+            out.totals.clear()
 
     # ---- (b) official 民政统计 form --------------------------------------------------------------------------------
 
@@ -388,7 +397,7 @@ class SheetParser:
                     self.problem(WARNING, f"“{ind.name}”是比率指标，由系统按分子、分母重新计算，本行未导入", "", r, value_col)
                 continue
             unit = normalize_unit(norm(self.cell(r, unit_col))) if unit_col is not None and norm(self.cell(r, unit_col)) else None
-            if unit and not _looks_like_unit(unit):
+            if unit and not looks_like_unit(unit):
                 self.problem(ERROR, f"“单位”列中是“{text_of(self.cell(r, unit_col))}”，不是计量单位（数值可能错填进了单位列）",
                              "请把数值移到“数量”列，单位列只填单位", r, unit_col)
                 continue
@@ -477,15 +486,6 @@ def _is_text(value: object) -> bool:
         return parse_number(value)[0] is None and text_of(value) != ""
     except CellError:
         return True
-
-
-_UNIT_RE = re.compile(r"^(元|万元|亿元|人|万人|人次|万人次|张|万张|个|家|户|万户|对|具|所|处|名|%|‰|次|件|元/人·月|元/人·年|元/月|元/年|"
-                      r"元/人/月|元/人/年|张/万老年人|人/万老年人|倍|床|间|辆|平方米|万平方米)$")
-
-
-def _looks_like_unit(text: str) -> bool:
-    t = norm(text).strip("()")
-    return bool(_UNIT_RE.match(normalize_unit(t)))
 
 
 def parse_sheet(sheet: Sheet, file: str, catalog: Catalog, regions: RegionIndex) -> ParsedSheet:

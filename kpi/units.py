@@ -88,7 +88,8 @@ def is_known_unit(u: str) -> bool:
     return normalize_unit(u) in UNITS
 
 
-def _looks_like_unit(text: str) -> bool:
+def looks_like_unit(text: str) -> bool:
+    """A unit, known or at least made only of unit characters — how a units row or a 单位 column is recognised."""
     unit = normalize_unit(text)
     return bool(unit) and (unit in UNITS or bool(_UNIT_CHARS.match(unit)))
 
@@ -110,9 +111,9 @@ def split_header(text: str) -> tuple[str, str | None]:
         unit = re.sub(r"[)\]】〕]\s*$", "", unit)
     else:
         m = _TRAILING_BRACKET.match(text)
-        if m and _looks_like_unit(m.group(2)):
+        if m and looks_like_unit(m.group(2)):
             name, unit = m.group(1), m.group(2)
-        elif "\n" in text and _looks_like_unit(text.rsplit("\n", 1)[1]):
+        elif "\n" in text and looks_like_unit(text.rsplit("\n", 1)[1]):
             name, unit = text.rsplit("\n", 1)
         else:
             for i, ch in enumerate(text):

@@ -162,3 +162,21 @@ def test_name_variants_match_and_former_names_resolve():
     report = pipeline.check_bytes(xlsx(table_rows(rows=rows, total=False)), "v.xlsx")
     assert report.ok, [p.format() for p in report.problems]
     assert {r.region_code for r in report.records} == {NANMEN, JIANGXIA, GULIN}
+
+
+def test_a_county_reporting_its_own_single_row():
+    grid = [["南浔区社会组织统计表"], ["填报单位：湖州市南浔区民政局", "报告期：2026年10月"],
+            ["县（市、区）", "4A级以上社会组织数(个)", "慈善资金募集额(万元)"], ["南浔区", 12, 35.5]]
+    report = pipeline.check_bytes(xlsx(grid), "nanxun.xlsx")
+    assert report.ok, [p.format() for p in report.problems]
+    assert {(r.region_code, r.indicator_code, r.value) for r in report.records} == {
+        ("330503000000", "SO_4A_PLUS", 12.0), ("330503000000", "CS_CHARITY_FUNDS", 35.5)}
+
+
+def test_a_row_naming_the_county_above_its_townships_is_a_total():
+    grid = table_rows(total=False)
+    grid.insert(3, ["海曙区", 2000, 1300, 670, 40000, 8])
+    report = pipeline.check_bytes(xlsx(grid), "total_first.xlsx")
+    assert report.ok and not report.warnings
+    assert "330203000000" not in {r.region_code for r in report.records}
+    assert len(report.records) == 15
