@@ -19,6 +19,23 @@ INDICATOR_COLUMNS = ["中文名", "代码", "业务领域", "单位", "类型", 
 HISTORY_COLUMNS = ["批次", "文件", "导入时间", "导入人", "数值个数", "提示数", "状态", "数据版本", "示例数据"]
 
 
+class WarehouseUnreadable(RuntimeError):
+    """The warehouse file exists but DuckDB cannot read it (damaged, truncated, or not a warehouse at all)."""
+
+
+def snapshot(wh: store.Warehouse) -> tuple[store.FileIdentity, int]:
+    """The identity of the warehouse file and the data version of the snapshot a reader now gets: what the app keys
+    its cached results on. Raises store.WarehouseMissing, or WarehouseUnreadable for a file DuckDB cannot read."""
+    ident = wh.identity()
+    try:
+        version = store.current_version(wh.connect())
+    except duckdb.Error as exc:
+        raise WarehouseUnreadable(f"{wh.path}: {exc}") from exc
+    if ident is None:  # the file vanished between the two calls; connect() raises when it is gone
+        raise store.WarehouseMissing(str(wh.path))
+    return ident, version
+
+
 def freshness(con: duckdb.DuckDBPyConnection) -> dict:
     """What the frame shows on every page, cheaply: the data version, when the data last changed (a load or a revert),
     and how many active loads are demo data."""

@@ -1,0 +1,94 @@
+"""民政指标驾驶舱 — the router and the frame around every page.
+
+The frame: the sidebar footer with the data version and a 示例数据 badge, the first-run build of the demo warehouse,
+and a calm message instead of a traceback when the warehouse file cannot be read. Pages live in pages/; adding one is
+one more ``st.Page`` in PAGES.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import time
+
+import streamlit as st
+
+from kpi import app_data, store
+from pages import shared
+
+log = logging.getLogger("kpi.app")
+
+# No page_icon: a Material icon favicon is fetched from Google's font CDN, and the app must not leave the intranet.
+st.set_page_config(layout="wide", page_title="民政指标驾驶舱")
+
+PAGES = [
+    st.Page("pages/catalog.py", title="指标目录", url_path="catalog", default=True),
+    st.Page("pages/data.py", title="数据管理", url_path="data"),
+]
+
+
+def build_demo_command(wh: store.Warehouse) -> str:
+    return f"python -m etl build-demo --db {shlex.quote(str(wh.path))}"
+
+
+def first_run(wh: store.Warehouse) -> None:
+    """No warehouse file yet: build the demo warehouse, showing its progress, then start over."""
+    st.title("民政指标驾驶舱")
+    build = shared.demo_build(str(wh.path))
+    if not wh.exists():
+        build.start()
+    if build.failed and not build.running:
+        st.error("示例数据库生成失败，页面暂时无法显示数据。")
+        st.markdown("请联系系统管理员在服务器上的项目目录中运行下面的命令（会显示进度和出错原因），完成后刷新本页面；"
+                    "也可以点“重试”再生成一次。")
+        st.code(build_demo_command(wh), language="bash")
+        if st.button("重试", icon=":material/refresh:"):
+            build.start(retry=True)
+            st.rerun()
+        return
+    st.info("首次启动：数据库还不存在，正在用内置的示例报表生成示例数据库。完成后页面会自动刷新。")
+    bar = st.progress(0.0, text="正在准备示例数据……")
+    while build.running:
+        if build.total:
+            bar.progress(build.fraction, text=f"正在生成示例数据（{build.done}/{build.total}）：{shared.plain(build.name)}")
+        time.sleep(0.25)
+    st.rerun()
+
+
+def unreadable(wh: store.Warehouse) -> None:
+    """The file exists but DuckDB cannot read it (damaged, truncated, or not a warehouse at all)."""
+    st.title("民政指标驾驶舱")
+    st.error("数据库文件无法读取，页面暂时无法显示数据。")
+    st.markdown(
+        "数据库文件可能已损坏，或者不是本系统的数据库。请联系系统管理员在服务器上处理：\n\n"
+        "1. 如有备份，用备份文件替换下面的数据库文件，然后刷新本页面；\n"
+        "2. 没有备份时，运行下面的命令重新生成示例数据库（原文件会被替换；已导入的原始报表保存在数据库旁的 archive 文件夹中，"
+        "可重新导入）。"
+    )
+    st.code(build_demo_command(wh), language="bash")
+    st.caption(f"数据库文件：{shared.plain(wh.path)}")
+
+
+def sidebar_footer(info: dict) -> None:
+    with st.sidebar:
+        if info["demo_loads"]:
+            st.badge("示例数据", icon=":material/science:", color="orange")
+            st.caption("当前显示的是系统生成的示例数据，不是真实统计数。")
+        updated = f" · 更新于 {info['updated_at']:%Y-%m-%d %H:%M}" if info["updated_at"] else ""
+        st.caption(f"数据版本 v{info['version']}{updated}")
+        st.button("刷新数据", icon=":material/refresh:", help="重新读取数据库，显示最新导入的数据", key="refresh")
+
+
+wh = shared.warehouse()
+page = st.navigation(PAGES)  # always first: a run that never calls it would fall back to listing pages/ as pages
+if shared.demo_build(str(wh.path)).running or not wh.exists():
+    first_run(wh)
+else:
+    try:
+        info = shared.freshness(shared.data_key(wh))
+    except (app_data.WarehouseUnreadable, OSError):
+        log.exception("cannot read the warehouse at %s", wh.path)
+        unreadable(wh)
+    else:
+        sidebar_footer(info)
+        page.run()

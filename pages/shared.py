@@ -1,0 +1,245 @@
+"""Not a page: the cached loaders and plain-text renderers that app.py and every page share.
+
+Caching follows the warehouse's snapshot model (kpi/store.py): one ``Warehouse`` per database path per process
+(``st.cache_resource``) — its ``connect()`` hands out a fresh cursor per call and moves to the newest snapshot by
+itself — and query results in ``st.cache_data`` keyed on a ``DataKey``: the file's identity plus its data version. Any
+write (a load or revert from this app or from ``python -m etl``, or a rebuilt demo whose versions restart at 1) replaces
+the file, so the first rerun after it misses the cache and reads the new snapshot; nothing needs a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import NamedTuple
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from etl import pipeline
+from etl.cli import _layout_name
+from kpi import app_data, store
+
+log = logging.getLogger(__name__)
+
+
+def ensure_router() -> None:
+    """Make sure this run went through app.py. Every page calls it first.
+
+    Streamlit treats a folder named ``pages/`` beside the entry script as an old-style multipage app until some
+    session of the process has called ``st.navigation``: a first request straight to /data after a restart (or
+    AppTest.switch_page) would run pages/data.py bare — no frame, no wide layout, and every file of pages/ listed as a
+    page. Switch that fallback off for the process and run again, through the router this time.
+    (Renaming pages/ to anything else would make this unnecessary.)
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+# Old results stay cached until evicted; a few versions back is plenty (sessions still on them rerun soon).
+_KEEP = 8
+
+
+class DataKey(NamedTuple):
+    """Which snapshot a cached result belongs to."""
+
+    path: str
+    inode: int
+    mtime_ns: int
+    size: int
+    version: int
+
+
+@st.cache_resource(show_spinner=False)
+def _warehouse(path: str) -> store.Warehouse:
+    return store.Warehouse(path)
+
+
+def warehouse() -> store.Warehouse:
+    """The warehouse named by $KPI_DB (else the demo warehouse): one object per path for the whole process."""
+    return _warehouse(str(store.default_db_path()))
+
+
+class DemoBuild:
+    """The first-run build of the demo warehouse (``etl.demo.build``) on a thread of its own, one per process: it
+    finishes even if the browser tab that started it is closed, and every session that opens meanwhile shows its
+    progress instead of starting another build."""
+
+    def __init__(self, wh: store.Warehouse):
+        self.wh = wh
+        self.done, self.total, self.name = 0, 0, ""
+        self.failed = False
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self, retry: bool = False) -> None:
+        """Start the build unless one is running, has finished, or (without ``retry``) has failed."""
+        with self._lock:
+            if self._thread is not None and (self._thread.is_alive() or not (retry and self.failed)):
+                return
+            self.done, self.total, self.name, self.failed = 0, 0, "", False
+            self._thread = threading.Thread(target=self._run, name="demo-build", daemon=True)
+            self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def fraction(self) -> float:
+        return min(self.done / self.total, 1.0) if self.total else 0.0
+
+    def _progress(self, done: int, total: int, name: str) -> None:
+        self.done, self.total, self.name = done, total, name
+
+    def _run(self) -> None:
+        try:
+            from etl import demo  # only a first run needs the generator
+
+            code = demo.build(self.wh, progress=self._progress)
+            if code:
+                raise RuntimeError(f"etl.demo.build returned {code}")
+            if not self.wh.exists():
+                raise RuntimeError("etl.demo.build published no warehouse")
+        except Exception:
+            log.exception("building the demo warehouse at %s failed", self.wh.path)
+            self.failed = True
+
+
+@st.cache_resource(show_spinner=False)
+def demo_build(path: str) -> DemoBuild:
+    return DemoBuild(_warehouse(path))
+
+
+def data_key(wh: store.Warehouse | None = None) -> DataKey:
+    """The current snapshot's key. Raises store.WarehouseMissing or app_data.WarehouseUnreadable."""
+    wh = wh or warehouse()
+    ident, version = app_data.snapshot(wh)
+    return DataKey(str(wh.path), ident.inode, ident.mtime_ns, ident.size, version)
+
+
+def _con(key: DataKey):
+    return _warehouse(key.path).connect()
+
+
+@st.cache_data(show_spinner=False, max_entries=_KEEP)
+def freshness(key: DataKey) -> dict:
+    return app_data.freshness(_con(key))
+
+
+@st.cache_data(show_spinner=False, max_entries=_KEEP)
+def summary(key: DataKey) -> dict:
+    return app_data.summary(_con(key))
+
+
+@st.cache_data(show_spinner=False, max_entries=_KEEP)
+def indicator_table(key: DataKey) -> pd.DataFrame:
+    return app_data.indicator_table(_con(key))
+
+
+@st.cache_data(show_spinner=False, max_entries=_KEEP)
+def load_history(key: DataKey) -> pd.DataFrame:
+    return app_data.load_history(_con(key))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_warnings(key: DataKey, load_id: int) -> pd.DataFrame:
+    return app_data.load_warnings(_con(key), load_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def check_upload(data: bytes, name: str, key: DataKey) -> dict:
+    """``pipeline.check_bytes`` of one uploaded file, reduced to what the page shows. Keyed on the data version too:
+    the check compares each value with the month before in the warehouse."""
+    report = pipeline.check_bytes(data, name, _warehouse(key.path))
+    sheets = "、".join(f"{s.sheet}（{_layout_name(s.layout)}）" for s in report.sheets if s.layout)
+    return {
+        "file": report.file,
+        "ok": report.ok,
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+        "values": len(report.records),
+        "rows_read": report.rows_read,
+        "periods": periods_text(report.periods),
+        "sheets": sheets,
+        "encoding": report.encoding,
+        "problems": problems_frame(report.problems),
+    }
+
+
+RESULT_NAMES = {"loaded": "已导入", "duplicate": "重复", "rejected": "未导入"}
+
+
+def periods_text(periods: list[str]) -> str:
+    if len(periods) > 3:
+        return f"{periods[0]} 至 {periods[-1]}（{len(periods)} 个月）"
+    return "、".join(periods) or "—"
+
+
+def results_frame(results) -> pd.DataFrame:
+    """One row per file of a ``pipeline.load_batch`` call: 已导入 / 重复 / 未导入 and the loader's own message."""
+    return pd.DataFrame({"文件": [r.report.file for r in results],
+                         "结果": [RESULT_NAMES.get(r.status, r.status) for r in results],
+                         "说明": [r.message for r in results]})
+
+
+def problems_frame(problems) -> pd.DataFrame:
+    """Problems as the page lists them, in the order given (check_bytes puts errors first)."""
+    rows = [p.as_dict() for p in problems]
+    columns = ["级别", "工作表", "行", "列", "问题", "处理办法"]
+    return pd.DataFrame(rows, columns=["文件", *columns])[columns]
+
+
+# ---- plain text ------------------------------------------------------------------------------------------------------
+
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_LINK_LIKE = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def plain(text: object) -> str:
+    """Text that came from a file, made inert for anything Streamlit renders as Markdown (st.markdown, st.table cells,
+    alerts, progress text): every ASCII punctuation mark becomes a numeric character reference, which CommonMark always
+    shows as that literal character. So links, images, bare URLs (GFM links ``http://…`` even when backslash-escaped),
+    emphasis, HTML, ``:color[…]`` directives and ``$…$`` maths all show as the characters typed. Line breaks become
+    spaces."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return ""
+    flat = re.sub(r"\s*[\r\n]+\s*", " ", str(text))
+    # GFM also turns bare URLs and e-mail addresses into links after parsing, whatever the escaping: an invisible
+    # WORD JOINER inside "://", "www." and after "@" keeps them text.
+    flat = _LINK_LIKE.sub(WORD_JOINER, flat)
+    return _ASCII_PUNCTUATION.sub(lambda m: f"&#{ord(m.group())};", flat)
+
+
+def table(frame: pd.DataFrame, max_height: int = 420) -> None:
+    """A static, wrapping table (long Chinese messages stay readable) whose every cell is shown as plain text; tall
+    tables scroll inside ``max_height`` pixels with the header kept in view."""
+    cells = frame.astype(object).map(plain)
+    height = max_height if len(cells) > 10 else "content"
+    st.table(cells, hide_index=True, height=height)
+
+
+# ---- one-shot messages across a rerun --------------------------------------------------------------------------------
+
+_FLASH = "_flash"
+
+
+def flash(kind: str, text: str, frame: pd.DataFrame | None = None) -> None:
+    """Show ``text`` (our own Markdown; file content in it must go through plain()) at the next run of the page, once.
+    ``kind`` is an alert: success, info, warning or error."""
+    st.session_state.setdefault(_FLASH, []).append((kind, text, frame))
+
+
+def show_flash() -> None:
+    for kind, text, frame in st.session_state.pop(_FLASH, []):
+        getattr(st, kind)(text)
+        if frame is not None:
+            table(frame)
+
+
+# Run as a page itself (a bare request to /shared before the router ever ran): go through the router instead.
+ensure_router()

@@ -1,0 +1,54 @@
+"""AppTest tier: each page run in-process (no browser) against a small temporary warehouse named by $KPI_DB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from tests.app.workbooks import make_warehouse
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fresh_process: run the app as the first request of a new server process")
+
+
+@pytest.fixture(autouse=True)
+def router_already_ran(request, monkeypatch):
+    """Run pages as a live server does once any session has passed through app.py's st.navigation.
+
+    AppTest forgets that before every run and treats pages/ as an old-style pages folder again, so each run would
+    start bare and be sent through the router by shared.ensure_router() with a rerun, which drops a button click.
+    A real server forgets nothing. Tests marked ``fresh_process`` keep AppTest's behaviour (that of a first request).
+    """
+    if request.node.get_closest_marker("fresh_process"):
+        return
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> Path:
+    """A warehouse holding one load (workbooks.township_xlsx: 海曙区, 2026年10月, 2 townships x 2 indicators)."""
+    path = tmp_path / "warehouse" / "kpi.duckdb"
+    make_warehouse(path)
+    monkeypatch.setenv("KPI_DB", str(path))
+    return path
+
+
+def run_app(page: str | None = None) -> AppTest:
+    """The app as `streamlit run app.py` would start it, switched to ``page`` (e.g. "pages/data.py")."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
