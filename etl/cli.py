@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from etl import pipeline
-from etl.problems import SEVERITY_NAMES
+from etl.parse import LAYOUT_NAMES
 from kpi import store
+from kpi.app_data import load_state
+from kpi.regions import LEVEL_NAMES, LEVELS
 
 
 def _warehouse(args) -> store.Warehouse:
@@ -17,16 +19,12 @@ def _warehouse(args) -> store.Warehouse:
 
 
 def _print_report(report: pipeline.FileReport) -> None:
-    sheets = "、".join(f"{s.sheet}（{_layout_name(s.layout)}）" for s in report.sheets if s.layout) or "—"
+    sheets = "、".join(f"{s.sheet}（{LAYOUT_NAMES[s.layout]}）" for s in report.sheets if s.layout) or "—"
     enc = f"，编码 {report.encoding}" if report.encoding else ""
     print(f"== {report.file}{enc}：工作表 {sheets}；读取{report.rows_read}行，可导入{len(report.records)}个数值，"
           f"报告期 {', '.join(report.periods) or '—'}；{len(report.errors)}个错误，{len(report.warnings)}个提示")
     for p in report.problems:
         print("  " + p.format())
-
-
-def _layout_name(layout: str | None) -> str:
-    return {"township_table": "乡镇报表", "official_form": "民政统计报表", "tidy": "长表", None: "未识别"}[layout]
 
 
 def cmd_check(args) -> int:
@@ -61,7 +59,7 @@ def cmd_history(args) -> int:
         print("还没有任何导入记录。")
         return 0
     for row in loads.itertuples():
-        state = "有效" if row.status == "active" else f"已撤销（{row.reverted_at:%Y-%m-%d %H:%M} {row.reverted_by}）"
+        state = load_state(row.status, row.reverted_at, row.reverted_by)
         print(f"#{row.load_id:<5} v{row.version:<5} {row.loaded_at:%Y-%m-%d %H:%M}  {row.loaded_by:<10} "
               f"{row.values_loaded:>7}个数值 {row.warnings:>3}个提示  {state}  {row.file_name}")
     return 0
@@ -88,11 +86,15 @@ def cmd_status(args) -> int:
     if args.json:
         print(json.dumps(info, ensure_ascii=False, default=str, indent=2))
         return 0
-    levels = "，".join(f"{k} {v}" for k, v in sorted(info["regions"].items()))
+    levels = "，".join(f"{LEVEL_NAMES[k]} {info['regions'][k]}" for k in LEVELS if k in info["regions"])
     print(f"数据库：{info['db']}\n数据版本：v{info['version']}（更新于 {info['updated_at']}）\n指标：{info['indicators']}个\n"
           f"地区：{levels}\n当前有效数值：{info['observations_current']}（含历史修订共 {info['observations_all']}）\n"
-          f"导入批次：{info['loads']}（有效 {info['loads_active']}）\n报告期：{info['first_period']} 至 {info['last_period']}")
+          f"导入批次：{info['loads']}（有效 {info['loads_active']}）\n报告期：{_month(info['first_period'])} 至 {_month(info['last_period'])}")
     return 0
+
+
+def _month(value) -> str:
+    return f"{value:%Y-%m}" if value is not None else "—"
 
 
 def cmd_build_demo(args) -> int:

@@ -25,6 +25,7 @@ from kpi.regions import Region, RegionIndex
 from kpi.units import conversion_factor, looks_like_unit, normalize_unit, split_header
 
 HEADER_SCAN_ROWS = 25
+LAYOUT_NAMES = {"township_table": "乡镇报表", "official_form": "民政统计报表", "tidy": "长表", None: "未识别"}
 
 REGION_HEADERS = {"乡镇", "街道", "乡镇街道", "乡镇(街道)", "街道(乡镇)", "镇街", "镇(街道)", "地区", "区域", "单位", "单位名称",
                   "填报单位", "区县", "县(市、区)", "县市区", "区(县、市)", "县区", "行政区划", "区划", "名称", "地区名称",

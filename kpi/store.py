@@ -228,7 +228,8 @@ def observations(con: duckdb.DuckDBPyConnection, version: int | None = None) -> 
     return con.execute(sql.OBSERVATIONS_AS_OF, {"version": version}).df()
 
 
-def list_loads(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> pd.DataFrame:
+def list_loads(con: duckdb.DuckDBPyConnection, limit: int | None = 1000) -> pd.DataFrame:
+    """Newest first; ``limit=None`` lists every load (DuckDB reads LIMIT NULL as no limit)."""
     return con.execute(sql.LIST_LOADS, {"limit": limit}).df()
 
 

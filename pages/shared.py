@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from etl import pipeline
-from etl.cli import _layout_name
+from etl.parse import LAYOUT_NAMES
 from kpi import app_data, store
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def check_upload(data: bytes, name: str, key: DataKey) -> dict:
     """``pipeline.check_bytes`` of one uploaded file, reduced to what the page shows. Keyed on the data version too:
     the check compares each value with the month before in the warehouse."""
     report = pipeline.check_bytes(data, name, _warehouse(key.path))
-    sheets = "、".join(f"{s.sheet}（{_layout_name(s.layout)}）" for s in report.sheets if s.layout)
+    sheets = "、".join(f"{s.sheet}（{LAYOUT_NAMES[s.layout]}）" for s in report.sheets if s.layout)
     return {
         "file": report.file,
         "ok": report.ok,
