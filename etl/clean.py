@@ -104,7 +104,3 @@ def _month(year: int, month: int) -> dt.date | None:
     if 1 <= month <= 12:
         return dt.date(year, month, 1)
     return None
-
-
-def format_period(period: dt.date) -> str:
-    return f"{period.year}-{period.month:02d}"

@@ -96,13 +96,17 @@ LOAD_MESSAGES = "SELECT severity, sheet, row, col, message FROM load_messages WH
 VERSION_AT = "SELECT coalesce(max(version), 0) FROM events WHERE happened_at <= $at"
 VERSION_OF_LOAD = "SELECT version FROM loads WHERE load_id = $load_id"
 
-# The observations in force at data version $version: from loads made at or before it and not reverted by then,
-# the newest load wins for each (region, indicator, period). Every "current value" in the product goes through this.
-OBSERVATIONS_AS_OF = """
-    WITH active AS (
+# The loads whose values count at data version $version: made at or before it and not reverted by then. The one
+# definition of "in force"; every query below builds on it.
+ACTIVE_LOADS = """
         SELECT load_id, version FROM loads
         WHERE version <= $version AND (revert_version IS NULL OR revert_version > $version)
-    )
+"""
+
+# The observations in force at data version $version: from loads made at or before it and not reverted by then,
+# the newest load wins for each (region, indicator, period). Every "current value" in the product goes through this.
+OBSERVATIONS_AS_OF = f"""
+    WITH active AS ({ACTIVE_LOADS})
     SELECT o.region_code, o.indicator_code, o.period, o.value, o.load_id, o.raw_value, o.raw_unit, o.sheet, o.cell
     FROM observations o JOIN active a USING (load_id)
     QUALIFY row_number() OVER (PARTITION BY o.region_code, o.indicator_code, o.period ORDER BY a.version DESC) = 1
@@ -120,11 +124,8 @@ STATUS_COUNTS = """
         (SELECT max(period) FROM observations) AS last_period
 """
 # Distinct keys with a value in force: a value is in force exactly when some active load holds its key.
-COUNT_CURRENT = """
-    WITH active AS (
-        SELECT load_id FROM loads
-        WHERE version <= $version AND (revert_version IS NULL OR revert_version > $version)
-    )
+COUNT_CURRENT = f"""
+    WITH active AS ({ACTIVE_LOADS})
     SELECT count(*) FROM (
         SELECT DISTINCT region_code, indicator_code, period FROM observations JOIN active USING (load_id)
     )
@@ -135,11 +136,8 @@ LIST_INDICATORS = "SELECT * EXCLUDE (ord) FROM indicators ORDER BY ord"
 # Values in force for the keys in the registered frame `wanted_keys` (region_code, indicator_code, period): the loader's
 # plausibility checks compare an incoming month with the month before. Keys are joined before ranking, so a check costs
 # one scan, not a ranking of the whole table.
-VALUES_FOR_KEYS = """
-    WITH active AS (
-        SELECT load_id, version FROM loads
-        WHERE version <= $version AND (revert_version IS NULL OR revert_version > $version)
-    )
+VALUES_FOR_KEYS = f"""
+    WITH active AS ({ACTIVE_LOADS})
     SELECT o.region_code, o.indicator_code, o.period, o.value, o.load_id
     FROM observations o
     JOIN active a USING (load_id)
@@ -152,11 +150,8 @@ VALUES_FOR_KEYS = """
 # inside the period. kpi.aggregate adds these up.
 # Parameters: $version, $level_start, $year_start, $start, $end, $targets (region codes), $codes and $kinds (indicator codes and their
 # kinds, same order).
-UNIT_VALUES = """
-    WITH active AS (
-        SELECT load_id, version FROM loads
-        WHERE version <= $version AND (revert_version IS NULL OR revert_version > $version)
-    ),
+UNIT_VALUES = f"""
+    WITH active AS ({ACTIVE_LOADS}),
     current AS (
         -- Filter before ranking revisions: the window then sorts only this query's rows, not the whole table.
         SELECT o.region_code, o.indicator_code, o.period, o.value, o.load_id

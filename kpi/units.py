@@ -84,10 +84,6 @@ def normalize_unit(u: str) -> str:
     return text
 
 
-def is_known_unit(u: str) -> bool:
-    return normalize_unit(u) in UNITS
-
-
 def looks_like_unit(text: str) -> bool:
     """A unit, known or at least made only of unit characters — how a units row or a 单位 column is recognised."""
     unit = normalize_unit(text)
