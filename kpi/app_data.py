@@ -37,15 +37,9 @@ def snapshot(wh: store.Warehouse) -> tuple[store.FileIdentity, int]:
 
 
 def freshness(con: duckdb.DuckDBPyConnection) -> dict:
-    """What the frame shows on every page, cheaply: the data version, when the data last changed (a load or a revert),
-    and how many active loads are demo data."""
-    loads = store.list_loads(con, limit=None)  # LIMIT NULL: every load; one row per file, a few thousand at most
-    changed = pd.concat([loads["loaded_at"], loads["reverted_at"]]).dropna()
-    return {
-        "version": store.current_version(con),
-        "updated_at": changed.max().to_pydatetime() if len(changed) else None,
-        "demo_loads": int((loads["is_demo"].fillna(False).astype(bool) & (loads["status"] == "active")).sum()),
-    }
+    """What the frame shows on every page: the data version, when the data last changed (a load or a revert), and how
+    many active loads are demo data."""
+    return store.freshness(con)
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> dict:

@@ -130,6 +130,12 @@ COUNT_CURRENT = f"""
         SELECT DISTINCT region_code, indicator_code, period FROM observations JOIN active USING (load_id)
     )
 """
+# What every page's frame shows: the version, when data last changed (a load or a revert), active demo loads.
+FRESHNESS = """
+    SELECT coalesce(max(version), 0) AS version, max(happened_at) AS updated_at,
+           (SELECT count(*) FROM loads WHERE is_demo AND status = 'active') AS demo_loads
+    FROM events
+"""
 REGIONS_PER_LEVEL = "SELECT level, count(*) AS n FROM regions GROUP BY level"
 LIST_INDICATORS = "SELECT * EXCLUDE (ord) FROM indicators ORDER BY ord"
 

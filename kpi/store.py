@@ -247,6 +247,12 @@ def list_indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(sql.LIST_INDICATORS).df()
 
 
+def freshness(con: duckdb.DuckDBPyConnection) -> dict:
+    """Version, last change and number of active demo loads, in one cheap query."""
+    cur = con.execute(sql.FRESHNESS)
+    return dict(zip([d[0] for d in cur.description], cur.fetchall()[0]))
+
+
 def status(con: duckdb.DuckDBPyConnection) -> dict:
     """What the warehouse holds, for `etl status` and the app's footer."""
     cur = con.execute(sql.STATUS_COUNTS)
@@ -280,14 +286,15 @@ def sync_reference(con: duckdb.DuckDBPyConnection, catalog, regions) -> None:
         con.unregister("reference_frame")
 
 
-def next_event(con: duckdb.DuckDBPyConnection, action: str, load_id: int | None, who: str, detail: str = "") -> int:
-    version = current_version(con) + 1
+def next_event(con: duckdb.DuckDBPyConnection, action: str, load_id: int | None, who: str, detail: str = ""
+               ) -> tuple[int, dt.datetime]:
+    """Record a write; returns its version and time, which the load or revert record reuses so both agree."""
+    version, at = current_version(con) + 1, dt.datetime.now()
     con.execute(
         sql.INSERT_EVENT,
-        {"version": version, "at": dt.datetime.now(), "action": action, "load_id": load_id, "who": who,
-         "detail": detail},
+        {"version": version, "at": at, "action": action, "load_id": load_id, "who": who, "detail": detail},
     )
-    return version
+    return version, at
 
 
 def find_active_load_with_data(con: duckdb.DuckDBPyConnection, data_hash: str) -> tuple | None:
@@ -302,12 +309,12 @@ def insert_load(con: duckdb.DuckDBPyConnection, *, file_name: str, content_hash:
                 messages: list[tuple], is_demo: bool = False) -> tuple[int, int]:
     """Record one load and its observations; returns (load_id, version)."""
     load_id = _one(con, sql.NEXT_LOAD_ID)[0]
-    version = next_event(con, "load", load_id, who, file_name)
+    version, at = next_event(con, "load", load_id, who, file_name)
     con.execute(
         sql.INSERT_LOAD,
         {"load_id": load_id, "file_name": file_name, "content_hash": content_hash, "data_hash": data_hash,
          "sheets": sheets,
-         "layout": layout, "archive_path": archive_path, "loaded_at": dt.datetime.now(), "loaded_by": who,
+         "layout": layout, "archive_path": archive_path, "loaded_at": at, "loaded_by": who,
          "rows_read": rows_read, "values_loaded": len(observations_df), "warnings": len(messages),
          "version": version, "is_demo": is_demo},
     )
@@ -323,8 +330,8 @@ def insert_load(con: duckdb.DuckDBPyConnection, *, file_name: str, content_hash:
 
 
 def revert_load(con: duckdb.DuckDBPyConnection, load_id: int, who: str) -> int:
-    version = next_event(con, "revert", load_id, who)
-    con.execute(sql.REVERT_LOAD, {"at": dt.datetime.now(), "who": who, "version": version, "load_id": load_id})
+    version, at = next_event(con, "revert", load_id, who)
+    con.execute(sql.REVERT_LOAD, {"at": at, "who": who, "version": version, "load_id": load_id})
     return version
 
 
