@@ -13,14 +13,15 @@ an aggregate is.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import duckdb
-import pandas as pd
 
 from kpi import sql, store
 from kpi.catalog import Catalog, Indicator
-from kpi.periods import Period
+from kpi.periods import STANDARD_LOOKBACK_YEARS, Period
 
 LEVEL_RANKS = {"province": 1, "city": 2, "county": 3, "township": 4}
 
@@ -45,97 +46,126 @@ class Figure:
         return self.value is None
 
 
-def _unit_values(con, codes_kinds: dict[str, str], targets: list[str], period: Period, version: int) -> pd.DataFrame:
-    return con.execute(
+class Unit(NamedTuple):
+    """One reporting unit's value under a target region for one period (a row of sql.UNIT_VALUES)."""
+
+    region_code: str
+    value: float
+    load_ids: tuple[int, ...]
+
+
+def _unit_values(con, codes_kinds: dict[str, str], targets: list[str], periods: list[Period],
+                 version: int) -> dict[tuple, tuple[int, list[Unit]]]:
+    """Units per (period start, period end, target region, indicator), only those at the deepest level that reported
+    there, with that level's rank."""
+    rows = con.execute(
         sql.UNIT_VALUES,
-        {"version": version, "level_start": period.level_start, "year_start": period.year_start, "start": period.start, "end": period.end,
-         "targets": list(targets), "codes": list(codes_kinds), "kinds": list(codes_kinds.values())},
-    ).df()
-
-
-def _deepest(units: pd.DataFrame) -> pd.DataFrame:
-    """Keep, per target and indicator, only the units at the deepest level that reported."""
-    if units.empty:
-        return units
-    deepest = units.groupby(["ancestor_code", "indicator_code"])["level_rank"].transform("max")
-    return units[units.level_rank == deepest]
+        {"version": version, "ends": [p.end for p in periods], "starts": [p.start for p in periods],
+         "first": min(p.level_start for p in periods), "last": max(p.end for p in periods),
+         "level_years": STANDARD_LOOKBACK_YEARS, "targets": list(targets), "codes": list(codes_kinds),
+         "kinds": list(codes_kinds.values())},
+    ).fetchall()
+    groups: dict[tuple, tuple[int, list[Unit]]] = {}
+    for start, end, ancestor, rank, region, code, value, _last, load_ids, _months in rows:
+        key = (start, end, ancestor, code)
+        deepest, units = groups.get(key, (0, []))
+        if rank > deepest:
+            groups[key] = (rank, [Unit(region, value, tuple(load_ids))])
+        elif rank == deepest:
+            units.append(Unit(region, value, tuple(load_ids)))
+    return groups
 
 
 def _expected(con, targets: list[str]) -> dict[tuple[str, int], int]:
-    df = con.execute(sql.EXPECTED_UNITS, {"targets": list(targets)}).df()
-    return {(r.region_code, int(r.level_rank)): int(r.expected) for r in df.itertuples()}
+    rows = con.execute(sql.EXPECTED_UNITS, {"targets": list(targets)}).fetchall()
+    return {(region, int(rank)): int(n) for region, rank, n in rows}
 
 
-def figures(con: duckdb.DuckDBPyConnection, catalog: Catalog, codes: list[str], targets: list[str], period: Period,
-            version: int | None = None) -> dict[tuple[str, str], Figure]:
-    """Figures for every (target region, indicator) pair, keyed by (region_code, indicator_code)."""
+def series(con: duckdb.DuckDBPyConnection, catalog: Catalog, codes: list[str], targets: list[str],
+           periods: list[Period], version: int | None = None) -> dict[tuple[str, str, Period], Figure]:
+    """Figures for every (target region, indicator, period), keyed by (region_code, indicator_code, period), from one
+    query whatever the number of periods."""
     if version is None:
         version = store.current_version(con)
+    periods = list(dict.fromkeys(periods))
     wanted: dict[str, str] = {}
     for code in codes:
         ind = catalog.get(code)
         for part in (catalog.parts(code) if ind.is_ratio else (ind,)):
             wanted[part.code] = part.kind
-    units = _deepest(_unit_values(con, wanted, targets, period, version)) if wanted and targets else pd.DataFrame()
+    groups = _unit_values(con, wanted, targets, periods, version) if wanted and targets and periods else {}
     expected = _expected(con, targets) if targets else {}
-    by_key = {k: g for k, g in units.groupby(["ancestor_code", "indicator_code"])} if not units.empty else {}
 
-    out: dict[tuple[str, str], Figure] = {}
-    for region in targets:
-        for code in codes:
-            ind = catalog.get(code)
-            if ind.is_ratio:
-                out[(region, code)] = _ratio(ind, catalog, region, period, by_key, expected)
-            else:
-                out[(region, code)] = _simple(ind, region, period, by_key.get((region, code)), expected)
+    out: dict[tuple[str, str, Period], Figure] = {}
+    for period in periods:
+        for region in targets:
+            def units_of(code: str, period=period, region=region) -> tuple[int, list[Unit]]:
+                return groups.get((period.start, period.end, region, code), (0, []))
+
+            for code in codes:
+                ind = catalog.get(code)
+                if ind.is_ratio:
+                    fig = _ratio(ind, region, period, units_of(ind.numerator), units_of(ind.denominator), expected)
+                else:
+                    fig = _simple(ind, region, period, units_of(code), expected)
+                out[(region, code, period)] = fig
     return out
 
 
-def _simple(ind: Indicator, region: str, period: Period, units: pd.DataFrame | None,
+def figures(con: duckdb.DuckDBPyConnection, catalog: Catalog, codes: list[str], targets: list[str], period: Period,
+            version: int | None = None) -> dict[tuple[str, str], Figure]:
+    """Figures for every (target region, indicator) pair of one period, keyed by (region_code, indicator_code)."""
+    return {(region, code): fig
+            for (region, code, _), fig in series(con, catalog, codes, targets, [period], version).items()}
+
+
+def _loads(units) -> tuple[int, ...]:
+    return tuple(sorted({x for u in units for x in u.load_ids}))
+
+
+def _simple(ind: Indicator, region: str, period: Period, ranked: tuple[int, list[Unit]],
             expected: dict[tuple[str, int], int]) -> Figure:
-    if units is None or units.empty:
+    rank, units = ranked
+    if not units:
         return Figure(region, ind.code, period, None)
-    rank = int(units.level_rank.iloc[0])
+    n_expected = expected.get((region, rank), len(units))
     if ind.kind == "level":
         # A standard is not additive. In force at a region is its own standard, or the one all of its units share
         # (a city-wide unified standard); units that differ or have not all reported give no single value.
-        own = units[units.region_code == region]
-        complete = len(units) == expected.get((region, rank), len(units))
-        if len(own):
-            value = float(own.value.iloc[0])
-        elif complete and units.value.nunique() == 1:
-            value = float(units.value.iloc[0])
+        own = [u for u in units if u.region_code == region]
+        values = {u.value for u in units}
+        if own:
+            value, units = own[0].value, own
+        elif len(units) == n_expected and len(values) == 1:
+            value = units[0].value
         else:
             value = None
     else:
-        value = float(units.value.sum())
-    return Figure(region, ind.code, period, value, reporting=len(units), expected=expected.get((region, rank), len(units)),
-                  unit_level_rank=rank, load_ids=tuple(sorted(set(int(x) for x in units.load_id))))
+        value = math.fsum(u.value for u in units)
+    return Figure(region, ind.code, period, value, reporting=len(units), expected=n_expected,
+                  unit_level_rank=rank, load_ids=_loads(units))
 
 
-def _ratio(ind: Indicator, catalog: Catalog, region: str, period: Period, by_key: dict,
+def _ratio(ind: Indicator, region: str, period: Period, num: tuple[int, list[Unit]], den: tuple[int, list[Unit]],
            expected: dict[tuple[str, int], int]) -> Figure:
-    num = by_key.get((region, ind.numerator))
-    den = by_key.get((region, ind.denominator))
-    if num is None or den is None or num.empty or den.empty:
+    (num_rank, num_units), (den_rank, den_units) = num, den
+    if not num_units or not den_units:
         return Figure(region, ind.code, period, None)
-    num_rank, den_rank = int(num.level_rank.iloc[0]), int(den.level_rank.iloc[0])
     if num_rank == den_rank:
         # Both parts from the same units: a township that reported beds but not its elderly population (or the
         # reverse) is left out of both sums, or the ratio would be inflated by a half-reported township.
-        paired = num.merge(den, on="region_code", suffixes=("_n", "_d"))
-        n, d, reporting = float(paired.value_n.sum()), float(paired.value_d.sum()), len(paired)
-        loads = set(paired.load_id_n) | set(paired.load_id_d)
-        rank = num_rank
+        both = {u.region_code for u in num_units} & {u.region_code for u in den_units}
+        num_units = [u for u in num_units if u.region_code in both]
+        den_units = [u for u in den_units if u.region_code in both]
+        reporting, rank = len(both), num_rank
     else:
-        n, d = float(num.value.sum()), float(den.value.sum())
-        reporting = min(len(num), len(den))
-        loads = set(num.load_id) | set(den.load_id)
-        rank = max(num_rank, den_rank)
+        reporting, rank = min(len(num_units), len(den_units)), max(num_rank, den_rank)
+    # fsum: exactly rounded, so a figure is the same whatever order the units arrive in.
+    n, d = math.fsum(u.value for u in num_units), math.fsum(u.value for u in den_units)
     value = n / d * ind.scale if d else None
     return Figure(region, ind.code, period, value, numerator=n, denominator=d, reporting=reporting,
                   expected=expected.get((region, rank), reporting), unit_level_rank=rank,
-                  load_ids=tuple(sorted(int(x) for x in loads)))
+                  load_ids=_loads(num_units + den_units))
 
 
 def figure(con, catalog: Catalog, code: str, region: str, period: Period, version: int | None = None) -> Figure:

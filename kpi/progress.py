@@ -89,7 +89,8 @@ def assess(value: float | None, target: Target | None, month: int, *, kind: str,
     if way == 0 or (way < 0) != (direction == "down"):
         # Nothing left to add yet not reached means the value fell below where it started: plainly behind.
         return Progress(SEVERELY_BEHIND, None, expected, None, goal, abs(goal - value))
-    completion = (value - start) / way
+    # A value that slid back past where the year started has made no progress (not "negative progress").
+    completion = max((value - start) / way, 0.0)
     gap = completion - expected
     if gap >= -thresholds.behind:
         status = ON_TRACK

@@ -53,6 +53,24 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0003_boundaries",
+        """
+        -- One row per imported boundary file. Like a load it is an event: `version` is the data version it made.
+        CREATE TABLE boundary_sets (
+            set_id INTEGER PRIMARY KEY, file_name VARCHAR NOT NULL, content_hash VARCHAR NOT NULL,
+            data_hash VARCHAR NOT NULL, archive_path VARCHAR, level VARCHAR NOT NULL, schematic BOOLEAN NOT NULL,
+            features INTEGER NOT NULL, loaded_at TIMESTAMP NOT NULL, loaded_by VARCHAR, version INTEGER NOT NULL,
+            is_demo BOOLEAN DEFAULT FALSE
+        );
+        -- Outlines are never updated in place: the newest set holding a region supplies its boundary.
+        -- geometry: GeoJSON geometry text, WGS-84 lon/lat, 5 decimals. schematic: a drawn cell, not a real boundary.
+        CREATE TABLE boundaries (
+            set_id INTEGER NOT NULL, region_code VARCHAR NOT NULL, level VARCHAR NOT NULL, schematic BOOLEAN NOT NULL,
+            geometry VARCHAR NOT NULL
+        );
+        """,
+    ),
 ]
 
 APPLIED_MIGRATIONS = "SELECT name FROM schema_migrations"
@@ -151,31 +169,79 @@ VALUES_FOR_KEYS = f"""
     QUALIFY row_number() OVER (PARTITION BY o.region_code, o.indicator_code, o.period ORDER BY a.version DESC) = 1
 """
 
-# Per reporting unit, the value of each indicator under each target region for one period: a flow sums its months from
-# January (本年累计), a standard (level) the last value set up to the period end, anything else the last value reported
-# inside the period. kpi.aggregate adds these up.
-# Parameters: $version, $level_start, $year_start, $start, $end, $targets (region codes), $codes and $kinds (indicator codes and their
-# kinds, same order).
+# Per reporting unit, the value of each indicator under each target region at the end of each asked period: a flow sums
+# its months from January (本年累计), a standard (level) takes the last value set in the $level_years years up to the period
+# end, anything else the last value reported inside the period. One query serves many periods (a trend, or a value with
+# its comparisons), so a page costs one scan, not one per month. kpi.aggregate adds these up.
+# Parameters: $version; $ends and $starts (first day of each period's last and first month, same order); $first and
+# $last (the earliest and latest month any period reads); $level_years; $targets (region codes); $codes and $kinds
+# (indicator codes and their kinds, same order).
 UNIT_VALUES = f"""
     WITH active AS ({ACTIVE_LOADS}),
     current AS (
         -- Filter before ranking revisions: the window then sorts only this query's rows, not the whole table.
         SELECT o.region_code, o.indicator_code, o.period, o.value, o.load_id
         FROM observations o JOIN active a USING (load_id)
-        WHERE o.indicator_code IN (SELECT unnest($codes)) AND o.period BETWEEN $level_start AND $end
+        WHERE o.indicator_code IN (SELECT unnest($codes)) AND o.period BETWEEN $first AND $last
         QUALIFY row_number() OVER (PARTITION BY o.region_code, o.indicator_code, o.period ORDER BY a.version DESC) = 1
     ),
-    kinds AS (SELECT unnest($codes) AS indicator_code, unnest($kinds) AS kind)
-    SELECT t.ancestor_code, t.level_rank, c.region_code, c.indicator_code,
-           CASE WHEN any_value(k.kind) = 'flow' THEN sum(c.value) ELSE arg_max(c.value, c.period) END AS value,
-           max(c.period) AS last_period, arg_max(c.load_id, c.period) AS load_id, count(*) AS months
+    kinds AS (SELECT unnest($codes) AS indicator_code, unnest($kinds) AS kind),
+    periods AS (SELECT unnest($ends) AS period_end, unnest($starts) AS period_start)
+    -- A flow's months are summed in month order, so a figure is the same number whichever query computed it.
+    SELECT p.period_start, p.period_end, t.ancestor_code, t.level_rank, c.region_code, c.indicator_code,
+           CASE WHEN any_value(k.kind) = 'flow' THEN sum(c.value ORDER BY c.period) ELSE arg_max(c.value, c.period) END AS value,
+           max(c.period) AS last_period,
+           CASE WHEN any_value(k.kind) = 'flow' THEN list(DISTINCT c.load_id ORDER BY c.load_id)
+                ELSE [arg_max(c.load_id, c.period)] END AS load_ids,
+           count(*) AS months
     FROM current c
     JOIN kinds k USING (indicator_code)
     JOIN region_tree t ON t.code = c.region_code
-    WHERE c.period <= $end
-      AND c.period >= CASE k.kind WHEN 'flow' THEN $year_start WHEN 'level' THEN $level_start ELSE $start END
-      AND t.ancestor_code IN (SELECT unnest($targets))
+    JOIN periods p ON c.period <= p.period_end
+      AND c.period >= CASE k.kind WHEN 'flow' THEN make_date(year(p.period_end), 1, 1)
+                                  WHEN 'level' THEN make_date(year(p.period_end) - $level_years, 1, 1)
+                                  ELSE p.period_start END
+    WHERE t.ancestor_code IN (SELECT unnest($targets))
     GROUP BY ALL
+"""
+
+# The observations in force behind one figure, each with the file, sheet and cell it was read from: a flow's every month
+# from January, a stock's or ratio part's last month in the period, a standard's last setting. kpi.provenance keeps the
+# deepest level that reported, as kpi.aggregate does. Parameters: $version, $ancestor, $codes and $kinds, $start, $end,
+# $year_start, $level_start.
+FIGURE_SOURCES = f"""
+    WITH active AS ({ACTIVE_LOADS}),
+    kinds AS (SELECT unnest($codes) AS indicator_code, unnest($kinds) AS kind),
+    current AS (
+        SELECT o.region_code, o.indicator_code, o.period, o.value, o.raw_value, o.raw_unit, o.sheet, o.cell, o.load_id
+        FROM observations o JOIN active a USING (load_id)
+        WHERE o.indicator_code IN (SELECT unnest($codes)) AND o.period BETWEEN $level_start AND $end
+          AND o.region_code IN (SELECT code FROM region_tree WHERE ancestor_code = $ancestor)
+        QUALIFY row_number() OVER (PARTITION BY o.region_code, o.indicator_code, o.period ORDER BY a.version DESC) = 1
+    )
+    SELECT c.indicator_code, c.region_code, r.name AS region_name, t.level_rank, c.period, c.value, c.raw_value,
+           c.raw_unit, c.sheet, c.cell, c.load_id, l.file_name, l.loaded_at, l.loaded_by, l.version
+    FROM current c
+    JOIN kinds k USING (indicator_code)
+    JOIN region_tree t ON t.code = c.region_code AND t.ancestor_code = $ancestor
+    JOIN regions r ON r.code = c.region_code
+    JOIN loads l ON l.load_id = c.load_id
+    WHERE c.period >= CASE k.kind WHEN 'flow' THEN $year_start WHEN 'level' THEN $level_start ELSE $start END
+    QUALIFY k.kind = 'flow'
+         OR row_number() OVER (PARTITION BY c.region_code, c.indicator_code ORDER BY c.period DESC) = 1
+    ORDER BY c.indicator_code, c.region_code, c.period
+"""
+
+# The loads behind a set of figures, for "where this number came from".
+LOADS_BY_ID = """
+    SELECT load_id, file_name, loaded_at, loaded_by, version, status, is_demo FROM loads
+    WHERE load_id IN (SELECT unnest($ids)) ORDER BY load_id DESC
+"""
+
+# The latest month holding any value in force: the period a page opens on.
+LATEST_PERIOD = f"""
+    WITH active AS ({ACTIVE_LOADS})
+    SELECT max(o.period) FROM observations o JOIN active USING (load_id)
 """
 
 # How many current units of each level sit under each target: the denominator of "N of M townships reported".
@@ -184,3 +250,62 @@ EXPECTED_UNITS = """
     FROM region_tree WHERE is_current AND ancestor_code IN (SELECT unnest($targets))
     GROUP BY ALL
 """
+
+
+# ---- boundaries ----------------------------------------------------------------------------------------------------
+
+NEXT_BOUNDARY_SET_ID = "SELECT coalesce(max(set_id), 0) + 1 FROM boundary_sets"
+INSERT_BOUNDARY_SET = """
+    INSERT INTO boundary_sets (set_id, file_name, content_hash, data_hash, archive_path, level, schematic, features,
+                               loaded_at, loaded_by, version, is_demo)
+    VALUES ($set_id, $file_name, $content_hash, $data_hash, $archive_path, $level, $schematic, $features,
+            $loaded_at, $loaded_by, $version, $is_demo)
+"""
+# From the registered frame `incoming_boundaries` (set_id, region_code, level, schematic, geometry).
+INSERT_BOUNDARIES_FROM_FRAME = """
+    INSERT INTO boundaries SELECT set_id, region_code, level, schematic, geometry FROM incoming_boundaries
+"""
+
+# The set supplying each region's boundary at data version $version: the newest set holding the region. Only keys are
+# ranked; geometry text is joined afterwards, so the window never sorts outlines.
+BOUNDARY_SETS_IN_FORCE = """
+        SELECT b.region_code, b.set_id FROM boundaries b JOIN boundary_sets s USING (set_id)
+        WHERE s.version <= $version
+        QUALIFY row_number() OVER (PARTITION BY b.region_code ORDER BY s.version DESC) = 1
+"""
+
+# A set with exactly these outlines ($hash) that still supplies every region it holds: importing it again changes
+# nothing.
+BOUNDARY_SET_IN_FORCE_WITH_DATA = f"""
+    WITH in_force AS ({BOUNDARY_SETS_IN_FORCE})
+    SELECT s.set_id, s.file_name, s.loaded_at FROM boundary_sets s
+    WHERE s.data_hash = $hash
+      AND s.features = (SELECT count(*) FROM in_force f WHERE f.set_id = s.set_id)
+    ORDER BY s.set_id DESC LIMIT 1
+"""
+
+LIST_BOUNDARY_SETS = f"""
+    WITH in_force AS ({BOUNDARY_SETS_IN_FORCE})
+    SELECT s.set_id, s.file_name, s.level, s.schematic, s.features,
+           (SELECT count(*) FROM in_force f WHERE f.set_id = s.set_id) AS in_force,
+           s.loaded_at, s.loaded_by, s.version, s.is_demo, s.archive_path, s.content_hash
+    FROM boundary_sets s ORDER BY s.set_id DESC
+"""
+
+# A region and its current descendants at the level ranks $ranks (self included when its rank is listed), each with
+# the boundary in force at $version if there is one (geometry NULL otherwise): everything one map view draws.
+BOUNDARIES_BELOW = f"""
+    WITH wanted AS (
+        SELECT t.code, t.level_rank, r.name FROM region_tree t JOIN regions r USING (code)
+        WHERE t.ancestor_code = $region AND t.is_current AND list_contains($ranks, t.level_rank)
+    ),
+    in_force AS (
+        SELECT * FROM ({BOUNDARY_SETS_IN_FORCE}) WHERE region_code IN (SELECT code FROM wanted)
+    )
+    SELECT w.code, w.name, w.level_rank, b.schematic, b.geometry
+    FROM wanted w
+    LEFT JOIN in_force f ON f.region_code = w.code
+    LEFT JOIN boundaries b ON b.set_id = f.set_id AND b.region_code = f.region_code
+    ORDER BY w.level_rank, w.code
+"""
+REGION_NAME_LEVEL = "SELECT name, level FROM regions WHERE code = $code"

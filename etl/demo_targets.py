@@ -1,0 +1,127 @@
+"""Demo targets: a plausible annual work-plan target for each demo bureau and district, written to
+``data/targets/targets.csv``.
+
+Real targets come from a bureau's 工作要点 (work-plan extraction will write them); the demo needs some so the pages
+can show pace and status. Each one is set from the demo warehouse itself — last year-end's value plus a yearly step
+the simulation would make, times a stretch factor picked per (region, indicator) from a stable digest — so a demo
+bureau is ahead on some indicators and behind on others, the way a real one is. Every row says it is demo data.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+from pathlib import Path
+
+from kpi import aggregate, provenance, store
+from kpi.catalog import Catalog, load_catalog
+from kpi.periods import Period
+from kpi.ranking import sub_regions
+from kpi.regions import RegionIndex, load_regions
+from kpi.targets import COLUMNS, default_targets_path
+
+DEMO_BUREAUS = ("330200000000", "330503000000", "420281000000", "350582000000", "450100000000")
+
+# (indicator, comparator, keep, sentence template) — phrased as work plans phrase them; {v} is the value.
+TEMPLATES: tuple[tuple[str, str, bool, str], ...] = (
+    ("EC_R_BED_10K", ">=", False, "每万名老年人拥有养老床位数达到{v}张以上"),
+    ("EC_BED_NEW", "+", False, "新增养老床位{v}张"),
+    ("EC_FAMILY_BED_NEW", "+", False, "新建家庭养老床位{v}张"),
+    ("EC_CAREGIVER_NEW", "+", False, "新增持证养老护理员不少于{v}人"),
+    ("EC_R_CAREGIVER_10K", ">=", False, "每万名老年人拥有持证养老护理员数达到{v}人"),
+    ("EC_R_NURSING_BED", ">=", False, "养老机构护理型床位占比达到{v}%"),
+    ("EC_R_COG_BED_10K", ">=", False, "每万名老年人拥有认知障碍照护床位数达到{v}张"),
+    ("EC_MEAL_SITES_NEW", "+", False, "新增老年助餐服务点{v}个"),
+    ("EC_R_MEAL_COVER", ">=", False, "城乡社区老年助餐服务覆盖率达到{v}%"),
+    ("EC_HOME_ADAPT", "+", False, "完成特殊困难老年人家庭适老化改造{v}户"),
+    ("EC_R_VISIT", ">=", True, "特殊困难老年人月探访率保持在{v}%以上"),
+    ("SA_DIBAO_STD", ">=", False, "城乡低保标准提高至每人每月{v}元以上"),
+    ("SO_4A_PLUS", ">=", True, "4A级以上社会组织动态保持在{v}家以上"),
+    ("CS_CHARITY_FUNDS", ">=", False, "全年募集慈善资金{v}万元以上"),
+    ("CS_TRUST_NEW_AMT", "+", False, "新增慈善信托备案金额{v}万元"),
+    ("CS_R_SW_STATION", ">=", False, "乡镇(街道)社会工作站覆盖率达到{v}%"),
+    ("AF_R_ECO_BURIAL", ">=", False, "节地生态安葬率达到{v}%以上"),
+    ("AF_R_SEVERE_SUBSIDY", ">=", True, "重度残疾人护理补贴覆盖率保持在{v}%以上"),
+    ("GG_R_COMM_FACILITY", ">=", False, "城乡社区综合服务设施覆盖率达到{v}%"),
+)
+# How far beyond what the simulation will reach each target is set; chosen per (region, indicator).
+STRETCH = (0.8, 0.9, 1.0, 1.05, 1.15, 1.4)
+RATE_CAP = 100.0
+
+
+def _stretch(region: str, code: str, year: int) -> float:
+    digest = hashlib.sha256(f"{region}|{code}|{year}".encode()).digest()
+    return STRETCH[digest[0] % len(STRETCH)]
+
+
+def _nice(value: float, unit: str) -> float:
+    """Round the way plans write numbers: two significant figures for counts, one decimal for rates."""
+    if unit == "%" or "/" in unit:
+        return round(value, 1)
+    if value <= 0:
+        return 0.0
+    digits = max(int(math.floor(math.log10(abs(value)))) - 1, 0)
+    return float(round(value, -digits))
+
+
+def demo_targets(con, catalog: Catalog, regions: RegionIndex, year: int) -> list[dict]:
+    """Targets for ``year`` for every demo bureau and, for city bureaus, each district."""
+    latest = provenance.latest_period(con)
+    if latest is None:
+        return []
+    now = Period(year, 12) if latest.year > year else latest
+    year_end = now.last_year_end()
+    previous_end = year_end.last_year_end()
+    targets: list[str] = []
+    for bureau in DEMO_BUREAUS:
+        targets.append(bureau)
+        if regions.get(bureau).level == "city":
+            targets += [r.code for r in sub_regions(regions, bureau)]
+    codes = [t[0] for t in TEMPLATES]
+    figs = aggregate.series(con, catalog, codes, targets, [now, year_end, previous_end])
+    rows = []
+    for region in targets:
+        name = regions.get(region).name
+        bureau = region if region in DEMO_BUREAUS else regions.get(region).parent_code
+        document = f"示例：{regions.get(bureau).name}民政局{year}年工作要点（系统生成的示例目标）"
+        if region != bureau:
+            document = f"示例：{regions.get(bureau).name}民政局{year}年工作要点任务分解表（系统生成的示例目标）"
+        for code, comparator, keep, template in TEMPLATES:
+            ind = catalog.get(code)
+            cur, base, before = (figs[(region, code, p)].value for p in (now, year_end, previous_end))
+            if cur is None or base is None:
+                continue
+            f = _stretch(region, code, year)
+            if ind.kind == "flow":
+                # Where the year is heading, from the months so far.
+                goal = cur * 12 / now.month * f
+            elif keep:
+                goal = base * (0.97 if f < 1 else 1.0 + (f - 1) / 20)
+            else:
+                step = abs(base - before) if before is not None else abs(base) * 0.05
+                goal = base + max(step, abs(base) * 0.02) * f
+            if ind.unit == "%":
+                goal = min(goal, RATE_CAP)
+            value = _nice(goal, ind.unit)
+            rows.append({
+                "region_code": region, "indicator_code": code, "year": year, "comparator": comparator,
+                "value": f"{value:g}", "value_min": "", "kind": "annual", "keep": "true" if keep else "",
+                "plan_attribute": "", "base_value": "", "document": document,
+                "sentence": f"{name}{year}年" + template.format(v=f"{value:g}"),
+            })
+    return rows
+
+
+def write(path: Path | None = None, years: tuple[int, ...] = (2025, 2026), db: Path | None = None) -> tuple[Path, int]:
+    """Write the demo targets file from the demo warehouse; returns its path and the number of targets."""
+    path = Path(path) if path else default_targets_path()
+    con = store.Warehouse(db).connect()
+    catalog, regions = load_catalog(), load_regions()
+    rows = [row for year in years for row in demo_targets(con, catalog, regions, year)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path, len(rows)
