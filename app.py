@@ -21,10 +21,16 @@ log = logging.getLogger("kpi.app")
 # No page_icon: a Material icon favicon is fetched from Google's font CDN, and the app must not leave the intranet.
 st.set_page_config(layout="wide", page_title="民政指标驾驶舱")
 
-PAGES = [
-    st.Page("pages/catalog.py", title="指标目录", url_path="catalog", default=True),
-    st.Page("pages/data.py", title="数据管理", url_path="data"),
-]
+PAGES = {
+    "驾驶舱": [
+        st.Page("pages/overview.py", title="指标总览", url_path="overview", default=True),
+        st.Page("pages/indicator.py", title="指标详情", url_path="indicator"),
+    ],
+    "数据": [
+        st.Page("pages/catalog.py", title="指标目录", url_path="catalog"),
+        st.Page("pages/data.py", title="数据管理", url_path="data"),
+    ],
+}
 
 
 def build_demo_command(wh: store.Warehouse) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from kpi import store
+from kpi import display, store
 from kpi.catalog import DIRECTION_NAMES, KIND_NAMES
 from kpi.regions import LEVEL_NAMES, LEVELS
 
@@ -113,4 +113,68 @@ def load_warnings(con: duckdb.DuckDBPyConnection, load_id: int) -> pd.DataFrame:
         "行": msgs["row"].astype("Int64"),
         "列": msgs["col"].fillna(""),
         "问题": msgs["message"],
+    })
+
+
+# ---- dashboard tables ---------------------------------------------------------------------------------------------
+
+
+def ranking_frame(rows, ind) -> pd.DataFrame:
+    """kpi.ranking rows as the indicator page lists them; a ratio shows its summed numerator and denominator."""
+    data = {
+        "排名": [r.rank for r in rows],
+        "地区": [r.region.name for r in rows],
+        "本期值": [r.figure.value for r in rows],
+    }
+    if ind.kind == "ratio":
+        data["分子"] = [r.figure.numerator for r in rows]
+        data["分母"] = [r.figure.denominator for r in rows]
+    data["已报单位"] = [display.reporting(r.figure.reporting, r.figure.expected) or "—" for r in rows]
+    data["目标"] = [r.target.text if r.target else "—" for r in rows]
+    data["完成"] = [display.percent(r.progress.completion) if r.target else "—" for r in rows]
+    data["状态"] = [r.progress.status for r in rows]
+    frame = pd.DataFrame(data)
+    frame["排名"] = frame["排名"].astype("Int64")
+    return frame
+
+
+def loads_frame(loads: pd.DataFrame) -> pd.DataFrame:
+    """The loads behind a figure: batch, file, when, who, data version."""
+    return pd.DataFrame({
+        "批次": loads["load_id"].map(lambda n: f"#{n}"),
+        "文件": loads["file_name"],
+        "导入时间": loads["loaded_at"].map(lambda t: f"{t:%Y-%m-%d %H:%M}"),
+        "导入人": loads["loaded_by"].fillna(""),
+        "数据版本": loads["version"].map(lambda v: f"v{v}"),
+        "状态": loads["status"].map(LOAD_STATUS_NAMES).fillna(loads["status"]),
+    })
+
+
+def sources_frame(sources: pd.DataFrame, catalog) -> pd.DataFrame:
+    """kpi.provenance.figure_sources rows: each unit's value with the file, sheet and cell it was read from."""
+    return pd.DataFrame({
+        "指标": sources["indicator_code"].map(lambda c: catalog.get(c).name),
+        "地区": sources["region_name"],
+        "报告期": sources["period"].map(lambda d: f"{d:%Y-%m}"),
+        "数值": sources["value"],
+        "原始值": sources["raw_value"].fillna(""),
+        "原始单位": sources["raw_unit"].fillna(""),
+        "批次": sources["load_id"].map(lambda n: f"#{n}"),
+        "文件": sources["file_name"],
+        "工作表": sources["sheet"].fillna(""),
+        "单元格": sources["cell"].fillna(""),
+    })
+
+
+def attention_frame(cards) -> pd.DataFrame:
+    """The 需关注 list: indicators behind pace, with how far behind and how much is still missing."""
+    return pd.DataFrame({
+        "状态": [c.progress.status for c in cards],
+        "指标": [c.indicator.name for c in cards],
+        "现值": [display.value_with_unit(c.measured, c.indicator.unit) for c in cards],
+        "目标": [f"{c.target.text} {c.indicator.unit}" for c in cards],
+        "序时应达": [display.number(c.progress.pace_value, c.indicator.unit) for c in cards],
+        "完成": [display.percent(c.progress.completion) for c in cards],
+        "与序时进度相比": [display.points(c.progress.gap) for c in cards],
+        "尚差": [display.value_with_unit(c.progress.remaining, c.indicator.unit) for c in cards],
     })

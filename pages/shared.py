@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
@@ -20,7 +21,9 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from etl import pipeline
 from etl.parse import LAYOUT_NAMES
-from kpi import app_data, store
+from kpi import app_data, provenance, scorecard, store, targets, trend
+from kpi import ranking as ranking_
+from kpi.periods import Period
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +194,74 @@ def problems_frame(problems) -> pd.DataFrame:
     rows = [p.as_dict() for p in problems]
     columns = ["级别", "工作表", "行", "列", "问题", "处理办法"]
     return pd.DataFrame(rows, columns=["文件", *columns])[columns]
+
+
+# ---- dashboard data --------------------------------------------------------------------------------------------------
+# Catalogue, regions and targets are files, not warehouse rows: results that use targets are keyed on the targets
+# file's identity as well, so an edited targets file shows at the next rerun.
+
+
+class TargetsKey(NamedTuple):
+    path: str
+    mtime_ns: int
+    size: int
+
+
+def targets_key() -> TargetsKey:
+    path = targets.default_targets_path()
+    try:
+        st_ = path.stat()
+    except FileNotFoundError:
+        return TargetsKey(str(path), 0, 0)
+    return TargetsKey(str(path), st_.st_mtime_ns, st_.st_size)
+
+
+def reference():
+    """(catalog, regions), read once per process."""
+    return pipeline.reference()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def target_book(tkey: TargetsKey) -> targets.TargetBook:
+    catalog, regions = reference()
+    return targets.load_targets(catalog, regions, Path(tkey.path))
+
+
+@st.cache_data(show_spinner=False, max_entries=_KEEP)
+def latest_period(key: DataKey) -> Period | None:
+    return provenance.latest_period(_con(key), key.version)
+
+
+@st.cache_data(show_spinner="正在计算指标……", max_entries=64)
+def cards(key: DataKey, tkey: TargetsKey, region: str, period: str) -> list:
+    catalog, _ = reference()
+    return scorecard.cards(_con(key), catalog, target_book(tkey), region, Period.parse(period), version=key.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def ranking(key: DataKey, tkey: TargetsKey, region: str, code: str, period: str) -> list:
+    catalog, regions = reference()
+    return ranking_.ranking(_con(key), catalog, regions, target_book(tkey), region, code, Period.parse(period),
+                            version=key.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def monthly(key: DataKey, tkey: TargetsKey, region: str, code: str, period: str) -> pd.DataFrame:
+    catalog, _ = reference()
+    p = Period.parse(period)
+    target = target_book(tkey).get(region, code, p.year)
+    return trend.monthly(_con(key), catalog, code, region, p, target, version=key.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def figure_sources(key: DataKey, region: str, code: str, period: str) -> pd.DataFrame:
+    catalog, _ = reference()
+    return provenance.figure_sources(_con(key), catalog, code, region, Period.parse(period), version=key.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def loads(key: DataKey, load_ids: tuple[int, ...]) -> pd.DataFrame:
+    return provenance.loads(_con(key), load_ids)
 
 
 # ---- plain text ------------------------------------------------------------------------------------------------------
