@@ -3,8 +3,8 @@
 Every view must be something a colleague can bookmark, paste into a chat or point the big screen and the screenshot
 job at, so the URL always holds the whole state: ``?region=<12-digit code>&period=YYYY-MM&indicator=<code>``. A
 value in the URL wins when it is new to this session (a bookmark, a pasted link); after that the widgets lead and the
-URL follows. The pickers keep their values across pages (``persist_state="session"``), so switching from 总览 to 地图
-stays on the same region and period. A value in the URL that means nothing (an unknown code, a typo) is reported in
+URL follows. Each choice is kept under a session key of its own (``_region`` …) and handed to its widget on every run,
+so switching from 总览 to 地图 stays on the same region and period (a widget's own state ends with its page). A value in the URL that means nothing (an unknown code, a typo) is reported in
 Chinese and replaced by the default, never silently.
 """
 
@@ -26,7 +26,7 @@ INDENT = "\u3000"  # ideographic space: indents the region list by level
 
 
 def _from_url(name: str, parse: Callable[[str], object | None], what: str) -> None:
-    """Apply ``?name=`` to the widget state if this session has not applied that value yet."""
+    """Apply ``?name=`` to the choice if this session has not applied that value yet."""
     applied = st.session_state.setdefault(_APPLIED, {})
     raw = st.query_params.get(name)
     if raw is None or applied.get(name) == raw:
@@ -34,9 +34,28 @@ def _from_url(name: str, parse: Callable[[str], object | None], what: str) -> No
     applied[name] = raw
     value = parse(raw)
     if value is None:
-        st.session_state.setdefault("_url_problems", []).append(f"链接中的{what}“{shared.plain(raw)}”无法识别，已改为显示默认{what}。")
+        st.session_state.setdefault("_url_problems", []).append(
+            f"链接中的{what}“{shared.plain(raw)}”无法识别，已改为显示默认{what}。")
     else:
-        st.session_state[name] = value
+        choose(name, value)
+
+
+def choose(name: str, value: str) -> None:
+    """Set a picker's choice (from a callback or before the pickers are drawn): drilling down, a link, the URL."""
+    st.session_state["_" + name] = value
+
+
+def chosen(name: str) -> str | None:
+    return st.session_state.get("_" + name)
+
+
+def _picker(name: str, label: str, options: list[str], **kwargs) -> str:
+    """A sidebar selectbox showing the current choice, which it updates when the user picks another."""
+    st.session_state[name] = chosen(name)
+    value = st.sidebar.selectbox(label, options, key=name, on_change=lambda: choose(name, st.session_state[name]),
+                                 **kwargs)
+    _to_url(name, value)
+    return value
 
 
 def _to_url(name: str, value: str) -> None:
@@ -83,14 +102,10 @@ def region_picker(regions: RegionIndex) -> Region:
         return region.code if region is not None and region.code in depth else None
 
     _from_url("region", parse, "地区")
-    if st.session_state.get("region") not in depth:
-        st.session_state["region"] = home_region(regions, options).code
-    code = st.sidebar.selectbox(
-        "地区", codes, key="region", persist_state="session",
-        format_func=lambda c: INDENT * depth[c] + regions.get(c).name,
-        help="可输入名称搜索。选择市、县（市、区）时，数值由所辖乡镇（街道）逐级汇总。",
-    )
-    _to_url("region", code)
+    if chosen("region") not in depth:
+        choose("region", home_region(regions, options).code)
+    code = _picker("region", "地区", codes, format_func=lambda c: INDENT * depth[c] + regions.get(c).name,
+                   help="可输入名称搜索。选择市、县（市、区）时，数值由所辖乡镇（街道）逐级汇总。")
     return regions.get(code)
 
 
@@ -113,16 +128,14 @@ def period_picker(first: Period, latest: Period) -> Period:
             return None
 
     _from_url("period", parse, "报告期")
-    current = st.session_state.get("period")
+    current = chosen("period")
     if current not in options:
         if current is not None and parse(current) is not None:
             options.insert(0, current)  # a quarter, a year or a month outside the data asked for in the URL
         else:
-            st.session_state["period"] = options[0]
-    value = st.sidebar.selectbox("报告期", options, key="period", persist_state="session",
-                                 format_func=lambda s: Period.parse(s).label,
-                                 help="月报数据；时点指标取期末数，累计指标取本年1月至该月的累计数。")
-    _to_url("period", value)
+            choose("period", options[0])
+    value = _picker("period", "报告期", options, format_func=lambda s: Period.parse(s).label,
+                    help="月报数据；时点指标取期末数，累计指标取本年1月至该月的累计数。")
     return Period.parse(value)
 
 
@@ -134,12 +147,10 @@ def indicator_picker(catalog: Catalog, default: str, codes: list[str] | None = N
         return code if code in codes else None
 
     _from_url("indicator", parse, "指标")
-    if st.session_state.get("indicator") not in codes:
-        st.session_state["indicator"] = default if default in codes else codes[0]
-    code = st.sidebar.selectbox("指标", codes, key="indicator", persist_state="session",
-                                format_func=lambda c: f"{catalog.get(c).area} · {catalog.get(c).name}",
-                                help="可输入名称搜索")
-    _to_url("indicator", code)
+    if chosen("indicator") not in codes:
+        choose("indicator", default if default in codes else codes[0])
+    code = _picker("indicator", "指标", codes, format_func=lambda c: f"{catalog.get(c).area} · {catalog.get(c).name}",
+                   help="可输入名称搜索")
     return catalog.get(code)
 
 

@@ -89,7 +89,7 @@ if rows:
     def drill() -> None:
         picked = st.session_state["ranking_table"].selection.rows
         if picked:
-            st.session_state["region"] = rows[picked[0]].region.code
+            controls.choose("region", rows[picked[0]].region.code)
 
     st.dataframe(table, hide_index=True, width="stretch", on_select=drill, selection_mode="single-row",
                  key="ranking_table", height=min(36 + 35 * len(table), 560),
@@ -97,7 +97,7 @@ if rows:
 parent = region.parent_code and regions.get(region.parent_code)
 if parent:
     def up() -> None:
-        st.session_state["region"] = parent.code
+        controls.choose("region", parent.code)
 
     st.button(f"返回上级：{parent.name}", icon=":material/arrow_upward:", on_click=up)
 

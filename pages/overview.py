@@ -71,13 +71,14 @@ for area in catalog.areas():
             with col.container(border=True):
                 yoy = change(fig, card.last_year)
                 direction = {"up": "normal", "down": "inverse"}.get(ind.direction, "off")
-                trend = [f.value for f in card.trend]
+                # A month nobody reported is a gap in the line, not a zero.
+                trend = [f.value if f.value is not None else float("nan") for f in card.trend]
                 value, suffix = display.metric(fig.value, ind.unit)
                 st.metric(
                     ind.name + suffix, value,
                     delta=display.change(yoy, ind.unit) and f"同比 {display.change(yoy, ind.unit)}",
                     delta_color=direction,
-                    chart_data=trend if sum(v is not None for v in trend) > 1 else None, chart_type="line",
+                    chart_data=trend if sum(f.value is not None for f in card.trend) > 1 else None, chart_type="line",
                     help=f"{ind.definition}\n\n近12个月走势" + ("（本年累计，每年1月重新累计）" if ind.kind == "flow" else ""),
                 )
                 badge_row = st.container(horizontal=True, vertical_alignment="center")

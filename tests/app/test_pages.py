@@ -77,7 +77,7 @@ def test_first_run_builds_the_demo_warehouse_with_progress(tmp_path, monkeypatch
 
     at = run_app()
     assert calls == [db]
-    assert texts(at.title) == ["指标目录"]
+    assert texts(at.title) == ["宁波市 · 2026年9月"]  # the overview of the home region at the latest month
     assert any("示例数据" in m for m in texts(at.sidebar.markdown))
     assert any(c.startswith("数据版本 v2") for c in texts(at.sidebar.caption))  # two demo files, two loads
 
@@ -104,7 +104,7 @@ def test_failed_first_run_says_how_to_build_the_demo(tmp_path, monkeypatch):
 
 def test_catalog_shows_every_indicator_and_the_summary(db):
     catalog = load_catalog()
-    at = run_app()
+    at = run_app("pages/catalog.py")
     assert texts(at.title) == ["指标目录"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["指标"] == f"{len(catalog)} 个"
@@ -120,7 +120,7 @@ def test_catalog_shows_every_indicator_and_the_summary(db):
 
 
 def test_catalog_filters_by_area(db):
-    at = run_app()
+    at = run_app("pages/catalog.py")
     at.multiselect[0].select("养老服务").run()
     table = at.dataframe[0].value
     expected = [i.code for i in load_catalog() if i.area == "养老服务"]

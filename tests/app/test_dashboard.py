@@ -1,0 +1,96 @@
+"""指标总览 and 指标详情 through AppTest, on the 海曙区 fixture (3 townships × 5 indicators, 2026年9月 and 10月) with a
+targets file of its own: the right numbers, statuses and sources, and the URL state."""
+
+from __future__ import annotations
+
+import pytest
+
+from kpi import store
+from tests.app.conftest import run_app
+from tests.app.workbooks import HAISHU, make_warehouse, month_xlsx
+
+# 2026年10月 of the fixtures' table: 南门街道 300/150/75 beds, 8000 60+ … (see tests/fixtures.table_rows).
+TARGETS = """region_code,indicator_code,year,comparator,value,value_min,kind,keep,plan_attribute,base_value,document,sentence
+330203000000,EC_BED_TOTAL,2026,>=,99999,,annual,,,,海曙区2026年工作要点,养老床位总数达到99999张
+"""
+
+
+@pytest.fixture
+def dash(tmp_path, monkeypatch):
+    path = tmp_path / "warehouse" / "kpi.duckdb"
+    wh = make_warehouse(path, [(month_xlsx("2026年9月"), "海曙区_2026-09.xlsx"),
+                               (month_xlsx("2026年10月"), "海曙区_2026-10.xlsx")])
+    targets = tmp_path / "targets.csv"
+    targets.write_text(TARGETS, encoding="utf-8")
+    monkeypatch.setenv("KPI_DB", str(path))
+    monkeypatch.setenv("KPI_TARGETS", str(targets))
+    monkeypatch.setenv("KPI_HOME_REGION", HAISHU)
+    return wh
+
+
+def expected_beds(wh, period="2026-10") -> float:
+    from kpi.aggregate import figure
+    from kpi.catalog import load_catalog
+    from kpi.periods import Period
+
+    return figure(wh.connect(), load_catalog(), "EC_BED_TOTAL", HAISHU, Period.parse(period)).value
+
+
+def test_overview_shows_the_home_region_at_the_latest_month_with_url_state(dash):
+    at = run_app()
+    assert [t.value for t in at.title] == ["海曙区 · 2026年10月"]
+    assert at.query_params["region"] == HAISHU and at.query_params["period"] == "2026-10"
+    beds = next(m for m in at.metric if m.label == "养老床位总数")
+    assert beds.value == f"{expected_beds(dash):,.0f} 张"
+    # The one target is far off: it is the whole 需关注 list, as 严重滞后.
+    attention = at.dataframe[0].value
+    assert list(attention["指标"]) == ["养老床位总数"] and list(attention["状态"]) == ["严重滞后"]
+    counts = {m.label: m.value for m in at.metric if m.label in ("严重滞后", "已达标")}
+    assert counts == {"严重滞后": "1", "已达标": "0"}
+
+
+def test_overview_follows_the_url_and_reports_a_bad_code(dash):
+    at = run_app()
+    at.query_params["period"] = "2026-09"
+    at.query_params["region"] = "330203001000"  # 南门街道
+    at.run()
+    assert not at.exception
+    assert at.title[0].value.endswith("2026年9月") and at.title[0].value.startswith("南门")
+    at.query_params["region"] = "999999999999"
+    at.run()
+    assert any("链接中的地区“999999999999”无法识别" in w.value for w in at.warning)
+
+
+def test_indicator_page_numbers_ranking_and_sources(dash):
+    at = run_app()
+    at.query_params["indicator"] = "EC_R_BED_10K"
+    at.switch_page("pages/indicator.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "每万名老年人拥有养老床位数"
+    ranking = at.dataframe[0].value
+    assert list(ranking.columns[:5]) == ["排名", "地区", "本期值", "分子", "分母"]
+    reported = ranking[ranking["本期值"].notna()]
+    assert len(reported) == 3 and list(reported["排名"]) == [1, 2, 3]
+    # Each township's ratio is its own beds ÷ its own 60+ population × 10000, and the page's total is Σ ÷ Σ.
+    for row in reported.itertuples():
+        assert row.本期值 == pytest.approx(row.分子 / row.分母 * 10000)
+    total = reported["分子"].sum() / reported["分母"].sum() * 10000
+    tile = next(m for m in at.metric if m.label.startswith("本期"))
+    assert tile.value == f"{total:.1f}"
+    # Sources: both monthly files are named, each value with its cell.
+    assert any("海曙区_2026-10.xlsx" in str(t.value) for t in at.table) or any(
+        "海曙区_2026-10.xlsx" in str(df.value.to_string()) for df in at.dataframe)
+
+
+def test_indicator_page_drills_to_a_township_and_back(dash):
+    at = run_app()
+    at.query_params["indicator"] = "EC_BED_TOTAL"
+    at.switch_page("pages/indicator.py").run()
+    first = at.dataframe[0].value.iloc[0]["地区"]
+    at.sidebar.selectbox(key="region").select("330203001000").run()
+    assert not at.exception
+    assert at.query_params["region"] == "330203001000"
+    assert at.caption[0].value.startswith("南门街道")
+    assert first  # the ranking named a township
+    next(b for b in at.button if b.label.startswith("返回上级：海曙区")).click().run()
+    assert at.query_params["region"] == HAISHU and at.caption[0].value.startswith("海曙区")
