@@ -58,14 +58,19 @@ def ranking(con: duckdb.DuckDBPyConnection, catalog: Catalog, regions: RegionInd
             code: str, period: Period, thresholds: Thresholds = Thresholds(),
             version: int | None = None) -> list[RankRow]:
     """One row per sub-region, best first, missing last (in code order)."""
-    subs = sub_regions(regions, region)
-    if not subs:
+    return compare(con, catalog, book, sub_regions(regions, region), code, period, thresholds, version)
+
+
+def compare(con: duckdb.DuckDBPyConnection, catalog: Catalog, book: TargetBook, units: list[Region], code: str,
+            period: Period, thresholds: Thresholds = Thresholds(), version: int | None = None) -> list[RankRow]:
+    """``units`` ranked on one indicator, each with its target and status: best first, missing last."""
+    if not units:
         return []
-    codes = [r.code for r in subs]
+    codes = [r.code for r in units]
     year_end_period = period.last_year_end()
     figs = aggregate.series(con, catalog, [code], codes, [period, year_end_period], version)
     ind = catalog.get(code)
-    now = [(r, figs[(r.code, code, period)]) for r in subs]
+    now = [(r, figs[(r.code, code, period)]) for r in units]
     ranks = rank(catalog, code, now)
     rows = []
     for r, fig in now:

@@ -148,6 +148,15 @@ class Warehouse:
                     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                         leftover.unlink(missing_ok=True)
 
+    def upgrade(self) -> list[str]:
+        """Apply the schema migrations this file lacks (a warehouse made by an older version), publishing the result
+        like any write; the data and its version are untouched. Returns the names applied."""
+        pending = pending_migrations(self.connect())
+        if pending:
+            with self.writing():  # migrates the copy it hands out, then publishes it
+                pass
+        return pending
+
     def _remove_stale_temps(self) -> None:
         """Temp copies of writers that died (we hold the lock, so none is live)."""
         for stale in self.path.parent.glob(self.path.name + ".tmp*"):
@@ -204,6 +213,15 @@ def _one(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = None)
     """The first row, with the result fully consumed (DuckDB 2 refuses new work on a connection with rows pending)."""
     rows = con.execute(query, params or {}).fetchall()
     return rows[0] if rows else None
+
+
+def pending_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Names of the migrations this warehouse has not applied yet (read-only check)."""
+    try:
+        done = {r[0] for r in con.execute(sql.APPLIED_MIGRATIONS).fetchall()}
+    except duckdb.CatalogException:
+        done = set()
+    return [name for name, _ in sql.MIGRATIONS if name not in done]
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:

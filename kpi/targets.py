@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from kpi.catalog import Catalog
-from kpi.progress import COMPARATORS, Target
+from kpi.progress import COMPARATORS, Target, Thresholds  # noqa: F401 (Thresholds is part of this module's API)
 from kpi.regions import RegionIndex
 from kpi.store import PROJECT_ROOT
 
@@ -156,3 +157,25 @@ def load_targets(catalog: Catalog, regions: RegionIndex, path: Path | None = Non
     if not path.exists():
         return TargetBook([], path)
     return parse_targets(path.read_text(encoding="utf-8-sig"), catalog, regions, path)
+
+
+def default_thresholds_path() -> Path:
+    return default_targets_path().with_name("status.toml")
+
+
+def load_thresholds(path: Path | None = None) -> Thresholds:
+    """The status thresholds from data/targets/status.toml (beside the targets file); the defaults when absent.
+    Raises TargetFileError for values that are not shares between 0 and 1 in the right order."""
+    path = Path(path) if path else default_thresholds_path()
+    if not path.exists():
+        return Thresholds()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise TargetFileError(path, [f"无法读取：{exc}"]) from exc
+    defaults = Thresholds()
+    behind = data.get("behind", defaults.behind)
+    severe = data.get("severely_behind", defaults.severely_behind)
+    if not all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in (behind, severe)) or behind > severe:
+        raise TargetFileError(path, ["behind 与 severely_behind 应为 0 到 1 之间的小数，且 behind 不大于 severely_behind"])
+    return Thresholds(float(behind), float(severe))

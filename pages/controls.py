@@ -64,8 +64,10 @@ def _to_url(name: str, value: str) -> None:
 
 
 def show_url_problems() -> None:
+    """Warnings about the URL and about the targets files, under the page title."""
     for text in st.session_state.pop("_url_problems", []):
         st.warning(text, icon=":material/link_off:")
+    shared.show_target_problems(shared.targets_key())
 
 
 def region_options(regions: RegionIndex) -> list[Region]:

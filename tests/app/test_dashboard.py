@@ -94,3 +94,15 @@ def test_indicator_page_drills_to_a_township_and_back(dash):
     assert first  # the ranking named a township
     next(b for b in at.button if b.label.startswith("返回上级：海曙区")).click().run()
     assert at.query_params["region"] == HAISHU and at.caption[0].value.startswith("海曙区")
+
+
+def test_a_bad_targets_file_is_reported_and_the_values_still_show(dash, tmp_path, monkeypatch):
+    bad = tmp_path / "bad_targets.csv"
+    bad.write_text(TARGETS + "330203000000,EC_BED_TOTAL,2026,>=,lots,,annual,,,,,\n", encoding="utf-8")
+    monkeypatch.setenv("KPI_TARGETS", str(bad))
+    at = run_app()
+    assert not at.exception
+    assert any("目标值设置有误" in w.value and "第3行" in w.value for w in at.warning)
+    beds = next(m for m in at.metric if m.label == "养老床位总数")
+    assert beds.value == f"{expected_beds(dash):,.0f} 张"
+    assert not at.dataframe or "养老床位总数" not in list(at.dataframe[0].value.get("指标", []))

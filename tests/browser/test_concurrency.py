@@ -26,7 +26,7 @@ def status(db) -> dict:
 
 
 def test_cli_load_shows_after_a_rerun(page, server, tmp_path):
-    open_app(page, server)
+    open_app(page, server, "catalog")
     expect(metric(page, "当前有效数值")).to_have_text(f"{VALUES_PER_FILE} 个")
     expect(sidebar(page)).to_contain_text("数据版本 v1 ·")
 
@@ -44,7 +44,7 @@ def test_cli_load_shows_after_a_rerun(page, server, tmp_path):
 
 def test_rapid_reruns_while_the_cli_loads(page, server, tmp_path):
     before = status(server.db)
-    open_app(page, server)
+    open_app(page, server, "catalog")
     expect(sidebar(page)).to_contain_text(f"数据版本 v{before['version']} ·")
 
     # Six monthly files of all 17 townships of 海曙区, loaded by three commands one after the other: three snapshots

@@ -13,21 +13,21 @@ pytestmark = pytest.mark.browser
 
 
 def test_catalog_page(page, server):
-    open_app(page, server)
+    open_app(page, server, "catalog")
     expect(page.locator("h1")).to_have_text("指标目录")
     expect(metric(page, "指标")).to_have_text(f"{len(load_catalog())} 个")
     expect(metric(page, "当前有效数值")).to_have_text(f"{VALUES_PER_FILE} 个")
     expect(metric(page, "最新报告期")).to_have_text("2026-10")
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
-    expect(page.get_by_test_id("stSidebarNavLink")).to_have_text(["指标目录", "数据管理"])
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_text(["指标总览", "指标详情", "地图", "指标目录", "数据管理"])
     expect(sidebar(page)).to_contain_text("数据版本 v1 · 更新于 ")
     expect(sidebar(page)).not_to_contain_text("示例数据")
     screenshot(page, "catalog")
 
 
-def test_catalog_is_also_at_its_own_path(page, server):
-    open_app(page, server, "catalog")
-    expect(page.locator("h1")).to_have_text("指标目录")
+def test_overview_is_the_home_page(page, server):
+    open_app(page, server)
+    expect(page.locator("h1")).to_contain_text("2026年10月")
 
 
 def test_data_page(page, server):

@@ -194,3 +194,16 @@ def test_display_formats():
     assert display.points(-0.12) == "落后 12.0 个百分点"
     assert display.metric(49.95, "张/万老年人") == ("50.0", "（张/万老年人）")
     assert display.reporting(148, 163) == "已报 148/163"
+
+
+def test_status_thresholds_come_from_the_settings_file(tmp_path):
+    from kpi.targets import load_thresholds
+
+    path = tmp_path / "status.toml"
+    assert load_thresholds(path).behind == 0.05  # absent: the defaults
+    path.write_text("behind = 0.1\nseverely_behind = 0.3\n", encoding="utf-8")
+    limits = load_thresholds(path)
+    assert (limits.behind, limits.severely_behind) == (0.1, 0.3)
+    path.write_text("behind = 0.5\nseverely_behind = 0.3\n", encoding="utf-8")
+    with pytest.raises(TargetFileError, match="不大于"):
+        load_thresholds(path)
