@@ -25,6 +25,7 @@ PAGES = {
     "驾驶舱": [
         st.Page("pages/overview.py", title="指标总览", url_path="overview", default=True),
         st.Page("pages/indicator.py", title="指标详情", url_path="indicator"),
+        st.Page("pages/map.py", title="地图", url_path="map"),
     ],
     "数据": [
         st.Page("pages/catalog.py", title="指标目录", url_path="catalog"),
@@ -96,5 +97,6 @@ else:
         log.exception("cannot read the warehouse at %s", wh.path)
         unreadable(wh)
     else:
+        shared.upgrade_schema(shared.data_key(wh))
         sidebar_footer(info)
         page.run()

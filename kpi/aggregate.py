@@ -61,7 +61,8 @@ def _unit_values(con, codes_kinds: dict[str, str], targets: list[str], periods: 
     rows = con.execute(
         sql.UNIT_VALUES,
         {"version": version, "ends": [p.end for p in periods], "starts": [p.start for p in periods],
-         "first": min(p.level_start for p in periods), "last": max(p.end for p in periods),
+         "first": min(p.level_start for p in periods), "first_other": min(p.window("flow")[0] for p in periods),
+         "last": max(p.end for p in periods),
          "level_years": STANDARD_LOOKBACK_YEARS, "targets": list(targets), "codes": list(codes_kinds),
          "kinds": list(codes_kinds.values())},
     ).fetchall()

@@ -76,15 +76,22 @@ def assess(value: float | None, target: Target | None, month: int, *, kind: str,
         return Progress(MET if met else BEHIND, value / goal if goal else None, None, None, goal,
                         None if met else goal - value)
 
+    reached = value >= goal if direction != "down" else value <= goal
     if target.comparator == "+" or kind == "flow":
         # A flow target counts from zero each January.
         start = 0.0
+    elif base is None:
+        # No year-end value to start the path from: reached or not can be told, the pace cannot.
+        share = value / goal if goal else None
+        return Progress(MET if reached else NO_DATA, share, None, None, None, None if reached else abs(goal - value))
     else:
-        start = base if base is not None else value
+        start = base
     way = goal - start
-    reached = value >= goal if direction != "down" else value <= goal
     if reached:
-        completion = 1.0 if way == 0 else (value - start) / way
+        if way == 0 or (way < 0) != (direction == "down"):
+            # Already past the target when the year began: nothing to pace.
+            return Progress(MET, 1.0, expected, None, goal, 0.0)
+        completion = (value - start) / way
         return Progress(MET, completion, expected, completion - expected, start + way * expected, 0.0)
     if way == 0 or (way < 0) != (direction == "down"):
         # Nothing left to add yet not reached means the value fell below where it started: plainly behind.

@@ -173,19 +173,24 @@ VALUES_FOR_KEYS = f"""
 # its months from January (本年累计), a standard (level) takes the last value set in the $level_years years up to the period
 # end, anything else the last value reported inside the period. One query serves many periods (a trend, or a value with
 # its comparisons), so a page costs one scan, not one per month. kpi.aggregate adds these up.
-# Parameters: $version; $ends and $starts (first day of each period's last and first month, same order); $first and
-# $last (the earliest and latest month any period reads); $level_years; $targets (region codes); $codes and $kinds
+# Parameters: $version; $ends and $starts (first day of each period's last and first month, same order); $first,
+# $first_other and $last (the earliest month a standard, or anything else, and the latest month any period reads);
+# $level_years; $targets (region codes); $codes and $kinds
 # (indicator codes and their kinds, same order).
 UNIT_VALUES = f"""
     WITH active AS ({ACTIVE_LOADS}),
+    kinds AS (SELECT unnest($codes) AS indicator_code, unnest($kinds) AS kind),
     current AS (
-        -- Filter before ranking revisions: the window then sorts only this query's rows, not the whole table.
+        -- Filter before ranking revisions (only these indicators, only units under the targets, only the months a
+        -- kind can read: standards look back $level_years years, the rest from $first_other): the window then sorts
+        -- only this query's rows, not the whole table.
         SELECT o.region_code, o.indicator_code, o.period, o.value, o.load_id
-        FROM observations o JOIN active a USING (load_id)
-        WHERE o.indicator_code IN (SELECT unnest($codes)) AND o.period BETWEEN $first AND $last
+        FROM observations o JOIN active a USING (load_id) JOIN kinds k USING (indicator_code)
+        WHERE o.period <= $last
+          AND o.period >= CASE k.kind WHEN 'level' THEN $first ELSE $first_other END
+          AND o.region_code IN (SELECT code FROM region_tree WHERE ancestor_code IN (SELECT unnest($targets)))
         QUALIFY row_number() OVER (PARTITION BY o.region_code, o.indicator_code, o.period ORDER BY a.version DESC) = 1
     ),
-    kinds AS (SELECT unnest($codes) AS indicator_code, unnest($kinds) AS kind),
     periods AS (SELECT unnest($ends) AS period_end, unnest($starts) AS period_start)
     -- A flow's months are summed in month order, so a figure is the same number whichever query computed it.
     SELECT p.period_start, p.period_end, t.ancestor_code, t.level_rank, c.region_code, c.indicator_code,
@@ -309,3 +314,6 @@ BOUNDARIES_BELOW = f"""
     ORDER BY w.level_rank, w.code
 """
 REGION_NAME_LEVEL = "SELECT name, level FROM regions WHERE code = $code"
+# A warehouse written before migration 0003 has no boundary tables until its next write.
+BOUNDARY_TABLES_PRESENT = "SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = 'boundary_sets'"
+COUNT_BOUNDARY_SETS = "SELECT count(*) FROM boundary_sets"

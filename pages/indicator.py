@@ -39,8 +39,9 @@ with st.expander("统计口径", icon=":material/menu_book:"):
 
 
 def tile(col, label: str, value: float | None, **kwargs) -> None:
-    text, suffix = display.metric(value, unit)
-    col.metric(label + suffix, text, border=True, **kwargs)
+    """A number tile; a long unit (张/万老年人) is in the caption above, so the label stays short."""
+    text, _ = display.metric(value, unit)
+    col.metric(label, text, border=True, **kwargs)
 
 
 cols = st.columns(5)
@@ -55,6 +56,8 @@ with cols[4].container(border=True):
         st.markdown(f"{card.target.text} {unit} · 完成 {display.percent(prog.completion)}")
         if prog.gap is not None:
             st.caption(f"序时应达 {display.number(prog.pace_value, unit)}，{display.points(prog.gap)}")
+        elif prog.expected is None and ind.kind != "level" and not card.target.target.keep:
+            st.caption("缺少上年末数据，无法计算序时进度")
     else:
         st.caption("本年度没有目标值，仅监测")
 if card.target:

@@ -21,7 +21,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from etl import pipeline
 from etl.parse import LAYOUT_NAMES
-from kpi import app_data, provenance, scorecard, store, targets, trend
+from kpi import app_data, choropleth, geo, provenance, scorecard, store, targets, trend
 from kpi import ranking as ranking_
 from kpi.periods import Period
 
@@ -128,6 +128,15 @@ def _con(key: DataKey):
     return _warehouse(key.path).connect()
 
 
+@st.cache_data(show_spinner="正在升级数据库结构……", max_entries=_KEEP)
+def upgrade_schema(key: DataKey) -> list[str]:
+    """Bring a warehouse made by an older version up to the current schema (once per snapshot; a no-op check after)."""
+    applied = _warehouse(key.path).upgrade()
+    if applied:
+        log.info("upgraded the warehouse at %s: %s", key.path, ", ".join(applied))
+    return applied
+
+
 @st.cache_data(show_spinner=False, max_entries=_KEEP)
 def freshness(key: DataKey) -> dict:
     return app_data.freshness(_con(key))
@@ -202,18 +211,26 @@ def problems_frame(problems) -> pd.DataFrame:
 
 
 class TargetsKey(NamedTuple):
+    """The targets file and the status thresholds file, as they are now."""
+
     path: str
     mtime_ns: int
     size: int
+    thresholds_path: str
+    thresholds_mtime_ns: int
 
 
-def targets_key() -> TargetsKey:
-    path = targets.default_targets_path()
+def _stamp(path: Path) -> tuple[int, int]:
     try:
         st_ = path.stat()
     except FileNotFoundError:
-        return TargetsKey(str(path), 0, 0)
-    return TargetsKey(str(path), st_.st_mtime_ns, st_.st_size)
+        return 0, 0
+    return st_.st_mtime_ns, st_.st_size
+
+
+def targets_key() -> TargetsKey:
+    path, limits = targets.default_targets_path(), targets.default_thresholds_path()
+    return TargetsKey(str(path), *_stamp(path), str(limits), _stamp(limits)[0])
 
 
 def reference():
@@ -222,9 +239,33 @@ def reference():
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def target_book(tkey: TargetsKey) -> targets.TargetBook:
+def _targets(tkey: TargetsKey) -> tuple[targets.TargetBook, object, list[str]]:
+    """(targets, thresholds, problems). A bad file is reported, not fatal: the pages then show values without
+    targets (or with the default thresholds) and say why."""
     catalog, regions = reference()
-    return targets.load_targets(catalog, regions, Path(tkey.path))
+    problems: list[str] = []
+    try:
+        book = targets.load_targets(catalog, regions, Path(tkey.path))
+    except targets.TargetFileError as exc:
+        book, problems = targets.TargetBook([], Path(tkey.path)), [str(exc)]
+    try:
+        limits = targets.load_thresholds(Path(tkey.thresholds_path))
+    except targets.TargetFileError as exc:
+        limits, problems = targets.Thresholds(), [*problems, str(exc)]
+    return book, limits, problems
+
+
+def target_book(tkey: TargetsKey) -> targets.TargetBook:
+    return _targets(tkey)[0]
+
+
+def thresholds(tkey: TargetsKey):
+    return _targets(tkey)[1]
+
+
+def show_target_problems(tkey: TargetsKey) -> None:
+    for problem in _targets(tkey)[2]:
+        st.warning("目标值设置有误，相关目标暂不显示，请管理员修改后刷新：\n\n" + plain(problem), icon=":material/warning:")
 
 
 @st.cache_data(show_spinner=False, max_entries=_KEEP)
@@ -235,14 +276,15 @@ def latest_period(key: DataKey) -> Period | None:
 @st.cache_data(show_spinner="正在计算指标……", max_entries=64)
 def cards(key: DataKey, tkey: TargetsKey, region: str, period: str) -> list:
     catalog, _ = reference()
-    return scorecard.cards(_con(key), catalog, target_book(tkey), region, Period.parse(period), version=key.version)
+    return scorecard.cards(_con(key), catalog, target_book(tkey), region, Period.parse(period),
+                           thresholds=thresholds(tkey), version=key.version)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def ranking(key: DataKey, tkey: TargetsKey, region: str, code: str, period: str) -> list:
     catalog, regions = reference()
     return ranking_.ranking(_con(key), catalog, regions, target_book(tkey), region, code, Period.parse(period),
-                            version=key.version)
+                            thresholds(tkey), version=key.version)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -262,6 +304,23 @@ def figure_sources(key: DataKey, region: str, code: str, period: str) -> pd.Data
 @st.cache_data(show_spinner=False, max_entries=64)
 def loads(key: DataKey, load_ids: tuple[int, ...]) -> pd.DataFrame:
     return provenance.loads(_con(key), load_ids)
+
+
+@st.cache_data(show_spinner="正在准备地图……", max_entries=64)
+def map_data(key: DataKey, tkey: TargetsKey, region: str, code: str, period: str, method: str) -> dict:
+    """The map of ``region`` (a township is shown within its county) painted with ``code``: the view, the painted
+    cells, the legend and the rows behind the colours."""
+    catalog, regions = reference()
+    con = _con(key)
+    shown = regions.get(region)
+    if geo.drill_level(shown) is None:
+        shown = regions.get(shown.parent_code)
+    view = geo.map_view(con, shown.code, version=key.version)
+    units = [regions.get(f["properties"]["code"]) for f in view.features["features"]]
+    rows = ranking_.compare(con, catalog, target_book(tkey), [u for u in units if u is not None], code,
+                            Period.parse(period), thresholds(tkey), version=key.version)
+    painted, legend = choropleth.paint(view.features, rows, catalog.get(code), method)
+    return {"view": view, "cells": painted, "legend": legend, "rows": rows}
 
 
 # ---- plain text ------------------------------------------------------------------------------------------------------

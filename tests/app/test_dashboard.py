@@ -1,4 +1,4 @@
-"""指标总览 and 指标详情 through AppTest, on the 海曙区 fixture (3 townships × 5 indicators, 2026年9月 and 10月) with a
+"""指标总览 and 指标详情 through AppTest, on the 海曙区 fixture (3 townships × 5 indicators; 2025年12月, 2026年9月 and 10月) with a
 targets file of its own: the right numbers, statuses and sources, and the URL state."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ TARGETS = """region_code,indicator_code,year,comparator,value,value_min,kind,kee
 @pytest.fixture
 def dash(tmp_path, monkeypatch):
     path = tmp_path / "warehouse" / "kpi.duckdb"
-    wh = make_warehouse(path, [(month_xlsx("2026年9月"), "海曙区_2026-09.xlsx"),
+    wh = make_warehouse(path, [(month_xlsx("2025年12月"), "海曙区_2025-12.xlsx"),
+                               (month_xlsx("2026年9月"), "海曙区_2026-09.xlsx"),
                                (month_xlsx("2026年10月"), "海曙区_2026-10.xlsx")])
     targets = tmp_path / "targets.csv"
     targets.write_text(TARGETS, encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The layering the project promises, checked: the domain never imports Streamlit; pages hold no SQL."""
+"""The layering the project promises, checked: the domain never imports Streamlit or etl; pages hold no SQL."""
 
 import ast
 import re
@@ -21,6 +21,14 @@ def _imports(path: Path) -> set[str]:
 def test_kpi_and_etl_never_import_streamlit():
     offenders = [p.relative_to(ROOT) for pkg in ("kpi", "etl") for p in (ROOT / pkg).rglob("*.py")
                  if "streamlit" in _imports(p)]
+    assert offenders == []
+
+
+def test_kpi_never_imports_etl():
+    """kpi/ is the pure domain; etl/ reads, validates and loads files and may import kpi, never the other way round."""
+    files = sorted((ROOT / "kpi").rglob("*.py"))
+    assert files
+    offenders = [p.relative_to(ROOT) for p in files if "etl" in _imports(p)]
     assert offenders == []
 
 

@@ -63,3 +63,15 @@ def test_thresholds_are_configurable():
 
 def test_elapsed_share():
     assert [elapsed_share(m) for m in (3, 6, 12)] == [0.25, 0.5, 1.0]
+
+
+def test_without_last_year_end_a_stock_target_is_judged_reached_or_not_without_pace():
+    met = assess(383, T(54.5), 10, kind="ratio", direction="up", base=None)
+    assert met.status == MET and met.gap is None and met.pace_value is None
+    unknown = assess(40, T(54.5), 10, kind="ratio", direction="up", base=None)
+    assert unknown.status == NO_DATA and unknown.remaining == pytest.approx(14.5) and unknown.expected is None
+
+
+def test_a_target_already_passed_at_year_start_is_met_with_full_completion():
+    p = assess(60, T(50), 4, kind="stock", direction="up", base=55)
+    assert (p.status, p.completion, p.gap) == (MET, 1.0, None)
