@@ -25,7 +25,11 @@ ind = controls.indicator_picker(catalog, default="EC_R_BED_10K")
 method = st.sidebar.radio("分级方法", list(METHODS), format_func=METHODS.get, horizontal=True, key="map_method",
                           help="分位数：各级地区数大致相等；自然断点：按数值的自然分组划分")
 
-data = shared.map_data(key, tkey, region.code, ind.code, str(period), method)
+level_choice = None
+if region.level in ("city", "province"):
+    level_choice = st.sidebar.radio("分级单元", ["county", "township"], format_func=LEVEL_NAMES.get, horizontal=True,
+                                    key="map_level", help="按县(市、区)或按乡镇(街道)着色；乡镇图上点击进入该乡镇")
+data = shared.map_data(key, tkey, region.code, ind.code, str(period), method, level_choice)
 view, cells, legend, rows = data["view"], data["cells"], data["legend"], data["rows"]
 level = LEVEL_NAMES[view.level]
 

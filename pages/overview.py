@@ -7,7 +7,7 @@ them out. Region and month live in the URL (pages/controls.py).
 import streamlit as st
 
 from kpi import app_data, display
-from kpi.progress import MONITOR, NO_DATA, STATUSES
+from kpi.progress import MONITOR, STATUSES
 from kpi.regions import LEVEL_NAMES, LEVELS
 from kpi.scorecard import attention, change, change_rate, status_counts
 from pages import controls, shared
@@ -60,7 +60,7 @@ st.subheader("全部指标")
 show_missing = st.toggle("显示无数据的指标", value=False, help="本地区、本报告期没有任何单位报送的指标默认不显示")
 PER_ROW = 4
 for area in catalog.areas():
-    in_area = [c for c in cards if c.indicator.area == area and (show_missing or c.progress.status != NO_DATA)]
+    in_area = [c for c in cards if c.indicator.area == area and (show_missing or c.value is not None)]
     if not in_area:
         continue
     st.markdown(f"#### {area}")

@@ -307,15 +307,17 @@ def loads(key: DataKey, load_ids: tuple[int, ...]) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="正在准备地图……", max_entries=64)
-def map_data(key: DataKey, tkey: TargetsKey, region: str, code: str, period: str, method: str) -> dict:
-    """The map of ``region`` (a township is shown within its county) painted with ``code``: the view, the painted
-    cells, the legend and the rows behind the colours."""
+def map_data(key: DataKey, tkey: TargetsKey, region: str, code: str, period: str, method: str,
+             level: str | None = None) -> dict:
+    """The map of ``region`` (a township is shown within its county) painted with ``code``, by ``level`` (default:
+    one level down): the view, the painted cells, the legend and the rows behind the colours."""
     catalog, regions = reference()
     con = _con(key)
     shown = regions.get(region)
     if geo.drill_level(shown) is None:
         shown = regions.get(shown.parent_code)
-    view = geo.map_view(con, shown.code, version=key.version)
+    view = geo.map_view(con, shown.code, level=level if shown.level in ("city", "province") else None,
+                        version=key.version)
     units = [regions.get(f["properties"]["code"]) for f in view.features["features"]]
     rows = ranking_.compare(con, catalog, target_book(tkey), [u for u in units if u is not None], code,
                             Period.parse(period), thresholds(tkey), version=key.version)

@@ -107,3 +107,34 @@ def test_a_bad_targets_file_is_reported_and_the_values_still_show(dash, tmp_path
     beds = next(m for m in at.metric if m.label == "养老床位总数")
     assert beds.value == f"{expected_beds(dash):,.0f} 张"
     assert not at.dataframe or "养老床位总数" not in list(at.dataframe[0].value.get("指标", []))
+
+
+def test_indicators_nobody_reported_are_hidden_until_asked_for(dash):
+    at = run_app()
+    shown = {m.label for m in at.metric}
+    assert "养老床位总数" in shown and "60周岁及以上常住人口" not in shown  # the fixture has no 常住 population
+    at.toggle[0].set_value(True).run()
+    assert "60周岁及以上常住人口" in {m.label for m in at.metric}
+
+
+def test_map_page_paints_the_townships_and_switches_level(dash):
+    from etl import boundaries
+
+    imported = boundaries.import_boundaries(dash, boundaries.DEMO_BOUNDARIES, level=None, who="测试", is_demo=True)
+    assert imported.status == "loaded"
+    at = run_app()
+    at.query_params["indicator"] = "EC_BED_TOTAL"
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "海曙区 · 养老床位总数"
+    assert len(at.get("deck_gl_json_chart")) == 1
+    assert any("示意分区，非真实乡镇边界" in w.value for w in at.warning)
+    # The three reported townships are coloured; the table behind the map has every township of 海曙区.
+    table = at.dataframe[0].value
+    assert len(table) == 17 and table["本期值"].notna().sum() == 3
+    at.sidebar.selectbox(key="region").select("330200000000").run()
+    assert at.caption[0].value.startswith("2026年10月 · 按县(市、区)分级着色")
+    at.sidebar.radio(key="map_level").set_value("township").run()
+    assert not at.exception
+    assert at.caption[0].value.startswith("2026年10月 · 按乡镇(街道)分级着色")
+    assert len(at.dataframe[0].value) > 100  # every township of 宁波市
