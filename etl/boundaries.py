@@ -25,7 +25,7 @@ import pyogrio
 import shapely
 
 from etl import pipeline
-from etl.problems import ERROR, WARNING, Problem
+from etl.problems import ERROR, WARNING, Checked, Problem
 from kpi import sql, store
 from kpi.geo import has_boundaries, polygonal, round_coordinates, simplify_coverage
 from kpi.regions import LEVEL_NAMES, LEVELS, Region, RegionIndex
@@ -58,7 +58,7 @@ class Boundary:
 
 
 @dataclass
-class BoundaryFile:
+class BoundaryFile(Checked):
     """One boundary file, read and checked: its outlines (only if no errors) and every problem found."""
 
     file: str
@@ -67,14 +67,6 @@ class BoundaryFile:
     problems: list[Problem] = field(default_factory=list)
     encoding: str | None = None
     crs: str | None = None
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
 
     @property
     def ok(self) -> bool:

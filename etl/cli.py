@@ -159,6 +159,7 @@ def cmd_boundaries_list(args) -> int:
         print(f"#{row.set_id:<4} v{row.version:<5} {row.loaded_at:%Y-%m-%d %H:%M}  {row.loaded_by:<10} {levels} "
               f"{row.features}个边界（现用{row.in_force}个）{flags}  {row.file_name}")
     return 0
+    return 0
 
 
 def cmd_boundaries_build_demo(args) -> int:

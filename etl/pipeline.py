@@ -18,7 +18,7 @@ from typing import Callable
 import pandas as pd
 
 from etl.parse import ParsedSheet, parse_sheet
-from etl.problems import ERROR, WARNING, InputError, Problem
+from etl.problems import ERROR, WARNING, Checked, InputError, Problem
 from etl.read import read_file
 from kpi import store
 from kpi.catalog import Catalog, load_catalog
@@ -39,21 +39,13 @@ def reference() -> tuple[Catalog, RegionIndex]:
 
 
 @dataclass
-class FileReport:
+class FileReport(Checked):
     file: str
     content_hash: str
     size: int
     sheets: list[ParsedSheet] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     encoding: str | None = None
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
 
     @property
     def ok(self) -> bool:

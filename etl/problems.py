@@ -55,6 +55,20 @@ class Problem:
                 "行": self.row, "列": self.col or "", "问题": self.message, "处理办法": self.hint}
 
 
+class Checked:
+    """A checked file's report: its ``problems`` split into the errors that refuse it and the warnings that don't."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+
 class InputError(Exception):
     """A file that cannot be read at all (not the format it claims, unknown encoding, empty)."""
 
