@@ -19,6 +19,15 @@ from kpi.scorecard import measured_value
 from kpi.targets import TargetRecord
 
 
+def measure_name(kind: str, target: TargetRecord | None) -> str:
+    """What the monthly curve shows: 本年累计 for a flow, 较上年末新增 for a stock judged on a "新增" target, else 月末值."""
+    if kind == "flow":
+        return "本年累计"
+    if target is not None and target.target.comparator == "+":
+        return "较上年末新增"
+    return "月末值"
+
+
 def pace_at(month: int, target: TargetRecord | None, kind: str, base: float | None) -> float | None:
     """Where the value should stand at the end of ``month`` on its way to the target."""
     if target is None:

@@ -8,7 +8,7 @@ ranking moves the whole page to that sub-region.
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi import app_data, display
+from kpi import app_data, display, trend
 from kpi.catalog import KIND_NAMES
 from kpi.regions import LEVEL_NAMES
 from kpi.scorecard import change
@@ -66,7 +66,7 @@ if card.target:
 # ---- the year's months ------------------------------------------------------------------------------------------------
 
 months = shared.monthly(key, tkey, region.code, ind.code, str(period))
-label = "本年累计" if ind.kind == "flow" else ("较上年末新增" if card.target and card.target.target.comparator == "+" and ind.kind != "flow" else "月末值")
+label = trend.measure_name(ind.kind, card.target)
 chart = go.Figure()
 x = [f"{m}月" for m in months["月"]]
 chart.add_scatter(x=x, y=months["上年"], name=f"{period.year - 1}年", line=dict(color="#9e9e9e", dash="dot"))
