@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.driver import open_app, screenshot, sidebar
+from tests.browser.driver import NAV_LINKS, open_app, screenshot, sidebar
 
 pytestmark = pytest.mark.browser
 
@@ -14,6 +14,6 @@ pytestmark = pytest.mark.browser
 def test_first_request_straight_to_data(page, server):
     open_app(page, server, "data")
     expect(page.locator("h1")).to_have_text("数据管理")
-    expect(page.get_by_test_id("stSidebarNavLink")).to_have_text(["指标目录", "数据管理"])
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_text(NAV_LINKS)
     expect(sidebar(page)).to_contain_text("数据版本 v1")
     screenshot(page, "first_request_data")

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from kpi.catalog import load_catalog
 from tests.app.workbooks import FIRST_FILE, VALUES_PER_FILE
-from tests.browser.driver import metric, open_app, screenshot, selectbox, sidebar
+from tests.browser.driver import NAV_LINKS, metric, open_app, screenshot, selectbox, sidebar
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ def test_catalog_page(page, server):
     expect(metric(page, "当前有效数值")).to_have_text(f"{VALUES_PER_FILE} 个")
     expect(metric(page, "最新报告期")).to_have_text("2026-10")
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
-    expect(page.get_by_test_id("stSidebarNavLink")).to_have_text(["指标总览", "指标详情", "地图", "指标目录", "数据管理"])
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_text(NAV_LINKS)
     expect(sidebar(page)).to_contain_text("数据版本 v1 · 更新于 ")
     expect(sidebar(page)).not_to_contain_text("示例数据")
     screenshot(page, "catalog")
