@@ -31,7 +31,9 @@ COORD_DECIMALS = 5  # 1e-5 degree is about 1 m: finer than any screen, and half 
 # coverage_simplify's tolerance is roughly the square root of the area of the triangles it removes: 0.0005 degrees keeps
 # a district's outline within a pixel or two at a county's zoom and makes the demo file a tenth of its source.
 SIMPLIFY_TOLERANCE = 0.0005
-VIEWPORT = (1000, 700)  # px, the map page's drawing area
+# px, the map page's drawing area at its narrowest (a 1366-px screen with the sidebar open): wider screens show a
+# margin around the region rather than cut it off.
+VIEWPORT = (700, 640)
 VIEWPORT_PADDING = 20  # px kept free around the outline
 MAX_ZOOM = 14.0
 LEVEL_RANK = {level: n for n, level in enumerate(LEVELS, 1)}

@@ -11,7 +11,7 @@ import html
 import pydeck as pdk
 import streamlit as st
 
-from kpi import app_data
+from kpi import app_data, geo
 from kpi.choropleth import METHODS
 from kpi.regions import LEVEL_NAMES
 from pages import controls, shared
@@ -74,7 +74,7 @@ map_col, legend_col = st.columns([4, 1])
 with map_col:
     # One chart key per view: a click's selection would otherwise outlive the view it was made in, and drill again
     # after 返回上级.
-    event = st.pydeck_chart(deck, height=640, on_select="rerun", selection_mode="single-object",
+    event = st.pydeck_chart(deck, height=geo.VIEWPORT[1], on_select="rerun", selection_mode="single-object",
                             key=f"map_{view.region_code}_{ind.code}")
     clicked = (event.selection or {}).get("objects", {}).get(LAYER_CELLS) if event else None
     if clicked:
