@@ -67,7 +67,7 @@ def _unit_values(con, codes_kinds: dict[str, str], targets: list[str], periods: 
          "kinds": list(codes_kinds.values())},
     ).fetchall()
     groups: dict[tuple, tuple[int, list[Unit]]] = {}
-    for start, end, ancestor, rank, region, code, value, _last, load_ids, _months in rows:
+    for start, end, ancestor, rank, region, code, value, _last, load_ids in rows:
         key = (start, end, ancestor, code)
         deepest, units = groups.get(key, (0, []))
         if rank > deepest:

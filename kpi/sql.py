@@ -184,30 +184,37 @@ UNIT_VALUES = f"""
         -- Filter before ranking revisions (only these indicators, only units under the targets, only the months a
         -- kind can read: standards look back $level_years years, the rest from $first_other): the window then sorts
         -- only this query's rows, not the whole table.
-        SELECT o.region_code, o.indicator_code, o.period, o.value, o.load_id
+        SELECT o.region_code, o.indicator_code, k.kind, o.period, o.value, o.load_id
         FROM observations o JOIN active a USING (load_id) JOIN kinds k USING (indicator_code)
         WHERE o.period <= $last
           AND o.period >= CASE k.kind WHEN 'level' THEN $first ELSE $first_other END
           AND o.region_code IN (SELECT code FROM region_tree WHERE ancestor_code IN (SELECT unnest($targets)))
         QUALIFY row_number() OVER (PARTITION BY o.region_code, o.indicator_code, o.period ORDER BY a.version DESC) = 1
     ),
-    periods AS (SELECT unnest($ends) AS period_end, unnest($starts) AS period_start)
-    -- A flow's months are summed in month order, so a figure is the same number whichever query computed it.
-    SELECT p.period_start, p.period_end, t.ancestor_code, t.level_rank, c.region_code, c.indicator_code,
-           CASE WHEN any_value(k.kind) = 'flow' THEN sum(c.value ORDER BY c.period) ELSE arg_max(c.value, c.period) END AS value,
-           max(c.period) AS last_period,
-           CASE WHEN any_value(k.kind) = 'flow' THEN list(DISTINCT c.load_id ORDER BY c.load_id)
-                ELSE [arg_max(c.load_id, c.period)] END AS load_ids,
-           count(*) AS months
-    FROM current c
-    JOIN kinds k USING (indicator_code)
-    JOIN region_tree t ON t.code = c.region_code
-    JOIN periods p ON c.period <= p.period_end
-      AND c.period >= CASE k.kind WHEN 'flow' THEN make_date(year(p.period_end), 1, 1)
+    running AS (
+        -- Per unit and month: a flow's running total since January (added in month order, so a figure is the same
+        -- number whichever query computed it) with every load behind it; anything else its own value and load.
+        SELECT region_code, indicator_code, kind, period,
+               CASE WHEN kind = 'flow' THEN sum(value) OVER year_so_far ELSE value END AS value,
+               CASE WHEN kind = 'flow' THEN list(load_id) OVER year_so_far ELSE [load_id] END AS load_ids
+        FROM current
+        WINDOW year_so_far AS (PARTITION BY region_code, indicator_code, year(period) ORDER BY period
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    ),
+    periods AS (SELECT unnest($ends) AS period_end, unnest($starts) AS period_start),
+    probes AS (SELECT * FROM (SELECT DISTINCT region_code, indicator_code, kind FROM running) CROSS JOIN periods)
+    -- Each unit's latest month at or before each period end (an ASOF join: one sorted pass, not a range join), kept
+    -- only if it lies in what the kind reads: the period itself, January on for a flow, the lookback for a standard.
+    SELECT p.period_start, p.period_end, t.ancestor_code, t.level_rank, r.region_code, r.indicator_code, r.value,
+           r.period AS last_period, r.load_ids
+    FROM probes p
+    ASOF JOIN running r
+      ON r.region_code = p.region_code AND r.indicator_code = p.indicator_code AND r.period <= p.period_end
+    JOIN region_tree t ON t.code = r.region_code
+    WHERE r.period >= CASE p.kind WHEN 'flow' THEN make_date(year(p.period_end), 1, 1)
                                   WHEN 'level' THEN make_date(year(p.period_end) - $level_years, 1, 1)
                                   ELSE p.period_start END
-    WHERE t.ancestor_code IN (SELECT unnest($targets))
-    GROUP BY ALL
+      AND t.ancestor_code IN (SELECT unnest($targets))
 """
 
 # The observations in force behind one figure, each with the file, sheet and cell it was read from: a flow's every month
