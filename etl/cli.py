@@ -107,7 +107,9 @@ def cmd_demo_targets(args) -> int:
     from etl import demo_targets
 
     path, n = demo_targets.write(args.out, db=args.db)
-    print(f"已写入示例目标值 {n} 条：{path}")
+    print(f"已写入示例年度目标值 {n} 条：{path}")
+    path, n = demo_targets.write_plan(db=args.db)
+    print(f"已写入示例“十五五”目标值 {n} 条：{path}")
     return 0
 
 

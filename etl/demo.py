@@ -34,6 +34,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from etl import pipeline
+from etl import targets
 from etl.boundaries import DEMO_BOUNDARIES, import_boundaries
 from kpi import store
 from kpi.catalog import Catalog, Indicator
@@ -49,6 +50,10 @@ ORIGIN = dt.date(2019, 1, 1)  # every series starts here, so values do not depen
 GENERATOR_VERSION = 1
 MANIFEST = "manifest.json"
 PARALLEL_MIN_FILES = 300  # below this, starting worker processes costs more than it saves
+# Confirmed targets loaded into the demo warehouse: the seed bureaus' own plan-year targets read from their work plans,
+# demo annual targets for the recent years, and demo 十五五 (2030) targets — each row says which it is.
+DEMO_TARGET_FILES = [store.PROJECT_ROOT / "data" / "targets" / name
+                     for name in ("seed_plans.csv", "targets.csv", "plan_2030.csv")]
 DEMO_NOTE = "注：本表为系统生成的示例数据，非真实统计数据。"
 
 # Who collects each stored indicator. Townships report what a 乡镇(街道) keeps a ledger of (people, beds, caseloads,
@@ -1128,6 +1133,16 @@ def build(warehouse: store.Warehouse, regenerate: bool = False, counties: list[s
             print(f"示例边界被拒绝：{boundaries.report.file}（{boundaries.message}）；示例数据库未生成，原数据库保持不变。",
                   file=sys.stderr)
             return 1
+        for path in DEMO_TARGET_FILES:
+            if not path.exists():
+                continue
+            result = targets.import_bytes(building, path.read_bytes(), path.name, who=DEMO_WHO, is_demo=True)
+            if result.status != "imported":
+                print(f"示例目标值被拒绝：{path.name}（{result.message}）；示例数据库未生成，原数据库保持不变。",
+                      file=sys.stderr)
+                for problem in result.problems:
+                    print("  " + problem, file=sys.stderr)
+                return 1
         with warehouse.writer_lock():  # never replace the file under another writer's feet
             os.replace(building.path, warehouse.path)
         published = True

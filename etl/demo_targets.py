@@ -125,3 +125,67 @@ def write(path: Path | None = None, years: tuple[int, ...] = (2025, 2026), db: P
         writer.writeheader()
         writer.writerows(rows)
     return path, len(rows)
+
+
+# ---- 十五五 (2030) --------------------------------------------------------------------------------------------------
+
+PLAN_YEAR = 2030
+# The one real figure: the national 十五五 outline (国民经济和社会发展第十五个五年规划纲要, adopted by the 全国人大 in
+# March 2026) sets 养老机构护理型床位占比 at 73% by 2030 (reported at the time, e.g. etnet.com.hk 2026-03-09). Demo
+# bureaus carry it as their own binding target.
+NATIONAL_NURSING_BED_SHARE = 73.0
+NATIONAL_SOURCE = "国民经济和社会发展第十五个五年规划纲要（2026年3月全国人大通过）"
+# (indicator, 属性, sentence template, yearly growth of the 2025 value used for the demo target)
+PLAN_TEMPLATES: tuple[tuple[str, str, str, float], ...] = (
+    ("EC_R_BED_10K", "预期性", "到2030年，每万名老年人拥有养老床位数达到{v}张", 0.03),
+    ("EC_R_CAREGIVER_10K", "预期性", "到2030年，每万名老年人拥有持证养老护理员数达到{v}人", 0.06),
+    ("EC_R_COG_BED_10K", "预期性", "到2030年，每万名老年人拥有认知障碍照护床位数达到{v}张", 0.10),
+    ("EC_R_MEAL_COVER", "预期性", "到2030年，城乡社区老年助餐服务覆盖率达到{v}%", 0.04),
+    ("SO_4A_PLUS", "预期性", "到2030年，4A级以上社会组织达到{v}家", 0.04),
+    ("CS_R_SW_STATION", "约束性", "到2030年，乡镇(街道)社会工作站覆盖率保持{v}%", 0.0),
+    ("AF_R_ECO_BURIAL", "预期性", "到2030年，节地生态安葬率达到{v}%", 0.03),
+)
+
+
+def plan_targets(con, catalog: Catalog, regions: RegionIndex) -> list[dict]:
+    """Demo 十五五 targets (2030, with their 2025 base) for each demo bureau, plus the real national 73%."""
+    base_period = Period(2025, 12)
+    codes = [t[0] for t in PLAN_TEMPLATES] + ["EC_R_NURSING_BED"]
+    figs = aggregate.series(con, catalog, codes, list(DEMO_BUREAUS), [base_period])
+    rows = []
+    for region in DEMO_BUREAUS:
+        name = regions.get(region).name
+        document = f"示例：{name}民政事业发展“十五五”规划（系统生成的示例目标）"
+        nursing = figs[(region, "EC_R_NURSING_BED", base_period)].value
+        rows.append(_plan_row(region, "EC_R_NURSING_BED", NATIONAL_NURSING_BED_SHARE, "约束性", nursing,
+                              NATIONAL_SOURCE, "到2030年，养老机构护理型床位占比达到73%"))
+        for code, attribute, template, growth in PLAN_TEMPLATES:
+            base = figs[(region, code, base_period)].value
+            if base is None:
+                continue
+            ind = catalog.get(code)
+            goal = base * (1 + growth) ** 5
+            if ind.unit == "%":
+                goal = min(goal, RATE_CAP)
+            value = _nice(goal, ind.unit)
+            rows.append(_plan_row(region, code, value, attribute, base, document,
+                                  f"{name}" + template.format(v=f"{value:g}")))
+    return rows
+
+
+def _plan_row(region: str, code: str, value: float, attribute: str, base: float | None, document: str,
+              sentence: str) -> dict:
+    return {"region_code": region, "indicator_code": code, "year": PLAN_YEAR, "comparator": ">=",
+            "value": f"{value:g}", "value_min": "", "kind": "five_year", "keep": "", "plan_attribute": attribute,
+            "base_value": "" if base is None else f"{base:.4g}", "document": document, "sentence": sentence}
+
+
+def write_plan(path: Path | None = None, db: Path | None = None) -> tuple[Path, int]:
+    path = Path(path) if path else default_targets_path().with_name("plan_2030.csv")
+    con = store.Warehouse(db).connect()
+    rows = plan_targets(con, load_catalog(), load_regions())
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path, len(rows)

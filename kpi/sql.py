@@ -71,6 +71,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0004_targets",
+        """
+        -- Targets, never updated in place: each change (proposed, edited, confirmed, dropped) is a new revision row of
+        -- its target_id, made by one event whose number is `version`; the newest revision at a version is the target.
+        -- comparator: >= at least, <= at most, = reach/keep at, + add within the year. kind: annual | five_year.
+        -- parent_id: the county/city target a township target was split from (目标分解), with the basis used.
+        CREATE TABLE targets (
+            target_id INTEGER NOT NULL, revision INTEGER NOT NULL, region_code VARCHAR NOT NULL,
+            indicator_code VARCHAR NOT NULL, year INTEGER NOT NULL, kind VARCHAR NOT NULL, comparator VARCHAR NOT NULL,
+            value DOUBLE NOT NULL, value_min DOUBLE, keep BOOLEAN NOT NULL, plan_attribute VARCHAR, base_value DOUBLE,
+            document VARCHAR, sentence VARCHAR, state VARCHAR NOT NULL, parent_id INTEGER, basis VARCHAR,
+            changed_by VARCHAR, changed_at TIMESTAMP NOT NULL, version INTEGER NOT NULL, is_demo BOOLEAN DEFAULT FALSE
+        );
+        """,
+    ),
 ]
 
 APPLIED_MIGRATIONS = "SELECT name FROM schema_migrations"
@@ -324,3 +340,17 @@ REGION_NAME_LEVEL = "SELECT name, level FROM regions WHERE code = $code"
 # A warehouse written before migration 0003 has no boundary tables until its next write.
 BOUNDARY_TABLES_PRESENT = "SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = 'boundary_sets'"
 COUNT_BOUNDARY_SETS = "SELECT count(*) FROM boundary_sets"
+
+
+# ---- targets ---------------------------------------------------------------------------------------------------------
+
+# Each target's newest revision at data version $version (every state; callers filter).
+TARGETS_AS_OF = """
+    SELECT * FROM targets WHERE version <= $version
+    QUALIFY row_number() OVER (PARTITION BY target_id ORDER BY revision DESC) = 1
+    ORDER BY region_code, year, kind, indicator_code
+"""
+TARGET_HISTORY = "SELECT * FROM targets WHERE target_id = $target_id ORDER BY revision"
+NEXT_TARGET_ID = "SELECT coalesce(max(target_id), 0) + 1 FROM targets"
+# From the registered frame `incoming_targets`, in the table's column order.
+INSERT_TARGETS_FROM_FRAME = "INSERT INTO targets SELECT * FROM incoming_targets"
