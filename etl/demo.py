@@ -50,10 +50,12 @@ ORIGIN = dt.date(2019, 1, 1)  # every series starts here, so values do not depen
 GENERATOR_VERSION = 1
 MANIFEST = "manifest.json"
 PARALLEL_MIN_FILES = 300  # below this, starting worker processes costs more than it saves
-# Confirmed targets loaded into the demo warehouse: the seed bureaus' own plan-year targets read from their work plans,
-# demo annual targets for the recent years, and demo 十五五 (2030) targets — each row says which it is.
+# Confirmed targets loaded into the demo warehouse, each row saying where it came from: demo annual targets for the
+# recent years, then the seed bureaus' own plan-year targets read from their real work plans (python -m etl
+# demo-targets --seeds, reviewed by hand: 宁波's "培育慈善组织不少于70家" confirmed as 新增), which win where both
+# exist, and demo 十五五 (2030) targets.
 DEMO_TARGET_FILES = [store.PROJECT_ROOT / "data" / "targets" / name
-                     for name in ("seed_plans.csv", "targets.csv", "plan_2030.csv")]
+                     for name in ("targets.csv", "seed_plans.csv", "plan_2030.csv")]
 DEMO_NOTE = "注：本表为系统生成的示例数据，非真实统计数据。"
 
 # Who collects each stored indicator. Townships report what a 乡镇(街道) keeps a ledger of (people, beds, caseloads,

@@ -20,6 +20,7 @@ from kpi.periods import Period
 from kpi.ranking import sub_regions
 from kpi.regions import RegionIndex, load_regions
 from kpi.targets import COLUMNS, default_targets_path
+from kpi.units import to_catalog_unit
 
 DEMO_BUREAUS = ("330200000000", "330503000000", "420281000000", "350582000000", "450100000000")
 
@@ -113,17 +114,22 @@ def demo_targets(con, catalog: Catalog, regions: RegionIndex, year: int) -> list
     return rows
 
 
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    """A targets file as etl.targets imports it: UTF-8 with BOM (Excel opens it), the COLUMNS in order."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def write(path: Path | None = None, years: tuple[int, ...] = (2025, 2026), db: Path | None = None) -> tuple[Path, int]:
     """Write the demo targets file from the demo warehouse; returns its path and the number of targets."""
     path = Path(path) if path else default_targets_path()
     con = store.Warehouse(db).connect()
     catalog, regions = load_catalog(), load_regions()
     rows = [row for year in years for row in demo_targets(con, catalog, regions, year)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_csv(path, rows)
     return path, len(rows)
 
 
@@ -184,8 +190,53 @@ def write_plan(path: Path | None = None, db: Path | None = None) -> tuple[Path, 
     path = Path(path) if path else default_targets_path().with_name("plan_2030.csv")
     con = store.Warehouse(db).connect()
     rows = plan_targets(con, load_catalog(), load_regions())
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_csv(path, rows)
+    return path, len(rows)
+
+
+# ---- the seed bureaus' own work plans -------------------------------------------------------------------------------
+
+
+def seed_plan_targets(seeds_dir: Path, catalog: Catalog, regions: RegionIndex) -> list[dict]:
+    """Targets read by etl.workplan from each seed bureau's real work plan (../shared/seeds), for its plan year:
+    only those the extractor tied to a catalogue indicator, in the catalogue's unit. The committed
+    data/targets/seed_plans.csv was made by this and then reviewed by hand, as a bureau's staff would on 目标管理."""
+    from etl import workplan
+
+    rows = []
+    for path in sorted(Path(seeds_dir).glob("*.txt")):
+        text = workplan.read_document(path)
+        bureau = _bureau_of(text, regions)
+        if bureau is None:
+            continue
+        title = next((line.strip(" •") for line in text.splitlines() if "工作要点" in line and len(line) < 60), path.name)
+        for figure in workplan.extract(text, region=bureau, catalog=catalog):
+            if figure.kind != "target" or figure.indicator_code is None:
+                continue
+            ind = catalog.get(figure.indicator_code)
+            value, note = to_catalog_unit(figure.value, figure.unit, ind.unit, figure.sentence)
+            low = None if figure.value_min is None else to_catalog_unit(figure.value_min, figure.unit, ind.unit,
+                                                                         figure.sentence)[0]
+            if value is None:
+                continue
+            rows.append({
+                "region_code": bureau, "indicator_code": ind.code, "year": figure.year,
+                "comparator": figure.comparator, "value": f"{value:g}", "value_min": "" if low is None else f"{low:g}",
+                "kind": "annual", "keep": "true" if "保持" in figure.sentence else "", "plan_attribute": "",
+                "base_value": "", "document": f"{regions.get(bureau).name}民政局《{title}》" + (f"（{note}）" if note else ""),
+                "sentence": figure.sentence,
+            })
+    return rows
+
+
+def _bureau_of(text: str, regions: RegionIndex) -> str | None:
+    """The demo bureau whose name the document mentions first."""
+    found = [(text.find(regions.get(code).name), code) for code in DEMO_BUREAUS if regions.get(code).name in text]
+    return min(found)[1] if found else None
+
+
+def write_seed_plans(seeds_dir: Path, path: Path | None = None) -> tuple[Path, int]:
+    path = Path(path) if path else default_targets_path().with_name("seed_plans.csv")
+    rows = seed_plan_targets(seeds_dir, load_catalog(), load_regions())
+    _write_csv(path, rows)
     return path, len(rows)

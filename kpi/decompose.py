@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from kpi import aggregate
 from kpi.catalog import Indicator
 from kpi.regions import Region
 from kpi.targets import TargetRecord
@@ -90,3 +91,13 @@ def rows(parent: TargetRecord, shares: list[Share], method: str) -> list[dict]:
         "plan_attribute": parent.plan_attribute, "base_value": None, "document": parent.document,
         "sentence": parent.sentence, "parent_id": parent.target_id, "basis": basis,
     } for s in shares]
+
+
+def basis_values(con, catalog, units: list[Region], method: str, code: str, period) -> dict[str, float | None]:
+    """Each unit's basis value at ``period``: its 60岁以上户籍人口, or its current value of the indicator; nothing for
+    an equal split."""
+    if method == "equal" or not units:
+        return {}
+    basis_code = BASIS_INDICATOR.get(method, code)
+    figs = aggregate.figures(con, catalog, [basis_code], [u.code for u in units], period)
+    return {u.code: figs[(u.code, basis_code)].value for u in units}

@@ -119,6 +119,7 @@ def _number(value) -> float:
 def check_row(row: dict, catalog: Catalog, regions: RegionIndex) -> tuple[dict | None, list[str]]:
     """One target row (English or Chinese column names, text or typed values) as a clean dict of COLUMNS, or the
     reasons it cannot be used, in Chinese."""
+    lineage = {k: row[k] for k in ("parent_id", "basis") if row.get(k) is not None}  # a split keeps its parent
     row = {en: row.get(en, row.get(zh)) for en, zh in COLUMN_NAMES.items()}
     bad: list[str] = []
     region = None if _blank(row["region_code"]) else regions.get(str(row["region_code"]).strip().split(".")[0])
@@ -171,6 +172,7 @@ def check_row(row: dict, catalog: Catalog, regions: RegionIndex) -> tuple[dict |
         "plan_attribute": attribute, "base_value": values["base_value"],
         "document": "" if _blank(row["document"]) else str(row["document"]).strip(),
         "sentence": "" if _blank(row["sentence"]) else str(row["sentence"]).strip(),
+        **lineage,
     }, []
 
 

@@ -136,3 +136,40 @@ def conversion_factor(from_unit: str, to_unit: str) -> float | None:
     if dim_a != dim_b:
         return None
     return size_a / size_b
+
+
+# Counting words a work plan uses for what a catalogue counts in 个 (家 for institutions, 所 for homes, 处 for sites).
+_COUNT_WORDS = {"个", "家", "所", "处", "座", "项"}
+_PERSON_WORDS = {"人", "名"}
+_YEARLY = re.compile(r"年标准|每人每年|/人/年|/年|每年")
+
+
+def to_catalog_unit(value: float, written: str | None, catalog_unit: str, context: str = ""
+                    ) -> tuple[float | None, str]:
+    """A figure as written in a document ("1.374万元/人/年", "4万人", "20张" of 每万名老年人…) in the catalogue's unit,
+    with a note when something was assumed; None when the units do not fit together (the reader must decide).
+
+    ``context`` is the sentence: a bare 元 for a monthly standard is read as yearly when the sentence says 年标准.
+    """
+    unit = normalize_unit(written or "")
+    target = normalize_unit(catalog_unit)
+    if not unit:
+        return value, "原文未写单位，按目录单位"
+    factor = conversion_factor(unit, target)
+    if factor is not None:
+        return round(value * factor, 6), "" if factor == 1 else f"由{unit}换算"
+    if target == "元/人·月" and unit in ("元", "万元"):
+        scale = 1e4 if unit == "万元" else 1.0
+        if _YEARLY.search(context):
+            return round(value * scale / 12, 2), f"按年标准（{unit}/人·年）换算为月标准"
+        return value * scale, f"原文单位为{unit}，按每人每月"
+    if "/" in target:  # 每万名老年人拥有…20张: the figure is already per 10,000
+        head = target.split("/")[0]
+        if unit == head or (head in _PERSON_WORDS and unit in _PERSON_WORDS):
+            return value, ""
+    if target in _COUNT_WORDS and unit in _COUNT_WORDS or target in _PERSON_WORDS and unit in _PERSON_WORDS:
+        return value, ""
+    for word_set in (_COUNT_WORDS, _PERSON_WORDS):  # 万 with a counting word: 1.2万户, 4万名
+        if unit.startswith("万") and unit[1:] in word_set and target in word_set:
+            return value * 1e4, f"由{unit}换算"
+    return None, f"原文单位“{unit}”与目录单位“{target}”不一致，请核对"

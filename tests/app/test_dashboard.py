@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from etl import targets
 from kpi import store
 from tests.app.conftest import run_app
 from tests.app.workbooks import HAISHU, make_warehouse, month_xlsx
@@ -21,10 +22,9 @@ def dash(tmp_path, monkeypatch):
     wh = make_warehouse(path, [(month_xlsx("2025年12月"), "海曙区_2025-12.xlsx"),
                                (month_xlsx("2026年9月"), "海曙区_2026-09.xlsx"),
                                (month_xlsx("2026年10月"), "海曙区_2026-10.xlsx")])
-    targets = tmp_path / "targets.csv"
-    targets.write_text(TARGETS, encoding="utf-8")
+    imported = targets.import_bytes(wh, TARGETS.encode(), "targets.csv", who="测试")
+    assert imported.status == "imported", imported.problems
     monkeypatch.setenv("KPI_DB", str(path))
-    monkeypatch.setenv("KPI_TARGETS", str(targets))
     monkeypatch.setenv("KPI_HOME_REGION", HAISHU)
     return wh
 
@@ -97,16 +97,16 @@ def test_indicator_page_drills_to_a_township_and_back(dash):
     assert at.query_params["region"] == HAISHU and at.caption[0].value.startswith("海曙区")
 
 
-def test_a_bad_targets_file_is_reported_and_the_values_still_show(dash, tmp_path, monkeypatch):
-    bad = tmp_path / "bad_targets.csv"
-    bad.write_text(TARGETS + "330203000000,EC_BED_TOTAL,2026,>=,lots,,annual,,,,,\n", encoding="utf-8")
-    monkeypatch.setenv("KPI_TARGETS", str(bad))
+def test_bad_status_thresholds_are_reported_and_the_defaults_used(dash, tmp_path, monkeypatch):
+    from kpi import targets as kt
+
+    bad = tmp_path / "status.toml"
+    bad.write_text("behind = 0.5\nseverely_behind = 0.2\n", encoding="utf-8")
+    monkeypatch.setattr(kt, "default_thresholds_path", lambda: bad)
     at = run_app()
     assert not at.exception
-    assert any("目标值设置有误" in w.value and "第3行" in w.value for w in at.warning)
-    beds = next(m for m in at.metric if m.label == "养老床位总数")
-    assert beds.value == f"{expected_beds(dash):,.0f} 张"
-    assert not at.dataframe or "养老床位总数" not in list(at.dataframe[0].value.get("指标", []))
+    assert any("状态阈值设置有误" in w.value for w in at.warning)
+    assert list(at.dataframe[0].value["状态"]) == ["严重滞后"]  # judged with the default thresholds
 
 
 def test_indicators_nobody_reported_are_hidden_until_asked_for(dash):

@@ -126,3 +126,35 @@ def test_missing_basis_is_named():
     towns = REGIONS.townships_of("330203000000")[:2]
     with pytest.raises(DecomposeError, match=towns[1].name):
         split(CAT.get("EC_CAREGIVER_NEW"), parent(), towns, {towns[0].code: 5}, "pop60")
+
+
+def test_the_demo_warehouse_carries_confirmed_demo_and_plan_targets(tmp_path):
+    from etl import demo
+
+    wh = store.Warehouse(tmp_path / "wh" / "kpi.duckdb")
+    assert demo.build(wh, counties=["330503"], start="2026-10", end="2026-10", out_dir=tmp_path / "files",
+                      progress=lambda *_: None) == 0
+    con = wh.connect()
+    frame = kt.current_targets(con)
+    assert len(frame) and frame.is_demo.all() and (frame.state == "confirmed").all()
+    book = kt.book(con)
+    assert book.get("330503000000", "EC_R_BED_10K", 2026) is not None
+    national = book.get("330503000000", "EC_R_NURSING_BED", 2030, "five_year")
+    assert national.target.value == 73 and national.plan_attribute == "约束性" and "十五个五年规划纲要" in national.document
+
+
+def test_cli_import_and_export(tmp_path, capsys):
+    from etl.cli import main
+
+    db = tmp_path / "wh" / "kpi.duckdb"
+    plan = tmp_path / "plan.csv"
+    plan.write_text(GOOD, encoding="utf-8")
+    assert main(["targets", "import", str(plan), "--db", str(db), "--user", "王五"]) == 0
+    assert "已导入目标值 3 条" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text(GOOD.replace(",150,", ",很多,"), encoding="utf-8")
+    assert main(["targets", "import", str(bad), "--db", str(db)]) == 1
+    assert "第2行：目标值“很多”不是数字" in capsys.readouterr().out
+    out = tmp_path / "out.xlsx"
+    assert main(["targets", "export", str(out), "--db", str(db)]) == 0
+    assert et.read_rows(out.read_bytes(), out.name)[0]["原文"] == "新增持证养老护理员不少于150人"
