@@ -1,0 +1,186 @@
+"""`python -m etl report` on a small warehouse: it writes PNG panels, a ZIP, a PDF and a .docx; the documents carry
+the commentary, whose numbers are the warehouse's; and a report re-made as of an older version after a revised file
+was loaded says exactly what it said before."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pypdf
+import pytest
+from docx import Document
+from PIL import Image
+
+from etl import boundaries, cli, pipeline
+from etl import targets as etl_targets
+from kpi import aggregate, display, store
+from kpi.periods import Period
+from kpi.report import panels
+from tests.app.workbooks import HAISHU, county_rows, make_warehouse, month_xlsx
+
+OCT = Period(2026, 10)
+TARGETS = "region_code,indicator_code,year,comparator,value\n330203000000,EC_R_BED_10K,2026,>=,400\n"
+
+
+def rows_with(extra_beds: int) -> list[list]:
+    """The county's townships with ``extra_beds`` more beds (and half as many more institutional beds) each."""
+    return [[name, beds + extra_beds, inst + extra_beds // 2, nursing, pop, new]
+            for name, beds, inst, nursing, pop, new in county_rows()]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> store.Warehouse:
+    """海曙区's 17 townships for 2025年12月, 2026年9月 and 10月, the demo boundaries and one confirmed target."""
+    db = tmp_path_factory.mktemp("report") / "kpi.duckdb"
+    wh = make_warehouse(db, [(month_xlsx("2025年12月", rows_with(-20)), "海曙区2025年12月.xlsx"),
+                             (month_xlsx("2026年9月", rows_with(-5)), "海曙区2026年9月.xlsx"),
+                             (month_xlsx("2026年10月", rows_with(0)), "海曙区2026年10月.xlsx")])
+    imported = boundaries.import_boundaries(wh, boundaries.DEMO_BOUNDARIES, level=None, who="测试", is_demo=True)
+    assert imported.status == "loaded", imported.message
+    target = etl_targets.import_bytes(wh, TARGETS.encode(), "目标.csv", who="测试")
+    assert target.status == "imported", target.problems
+    return wh
+
+
+def run_report(wh: store.Warehouse, out: Path, *extra: str) -> int:
+    return cli.main(["report", "--region", HAISHU, "--month", "2026-10", "--out", str(out), "--db", str(wh.path),
+                     *extra])
+
+
+def docx_text(path: Path) -> tuple[list[str], list[list[str]]]:
+    """(paragraphs, table rows) of a .docx."""
+    doc = Document(str(path))
+    rows = [[cell.text for cell in row.cells] for table in doc.tables for row in table.rows]
+    return [p.text for p in doc.paragraphs if p.text], rows
+
+
+def only(directory: Path, pattern: str) -> Path:
+    found = sorted(directory.glob(pattern))
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def made(warehouse, tmp_path_factory):
+    """The report as of now, written once for the tests that read it."""
+    out = tmp_path_factory.mktemp("out")
+    assert run_report(warehouse, out) == 0
+    return out
+
+
+def test_writes_png_zip_pdf_and_docx(made, warehouse, capsys):
+    version = store.current_version(warehouse.connect())
+    stem = f"月报_海曙区_2026-10_v{version}"
+    pngs = sorted(made.glob(f"{stem}_*.png"))
+    titles = [p.name[len(stem) + 1:] for p in pngs]
+    assert titles[0] == "01_主要指标完成情况.png"
+    assert any("分地区：每万名老年人拥有养老床位数" in t for t in titles)
+    assert titles[-1].endswith("需关注：落后于序时进度的指标.png")
+    for png in pngs:
+        image = Image.open(png)
+        assert image.format == "PNG"
+        # 170 mm at 192 dpi: twice the 643 px the page shows it at.
+        assert image.size[0] == round(panels.PAGE_WIDTH_MM / 25.4 * panels.DPI)
+    with zipfile.ZipFile(made / f"{stem}_图片.zip") as archive:
+        names = archive.namelist()
+        assert [n for n in names if n.endswith(".png")] == titles
+        assert archive.read(titles[0]) == pngs[0].read_bytes()
+    assert (made / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+    assert zipfile.is_zipfile(made / f"{stem}.docx")
+
+
+def test_cli_speaks_chinese(warehouse, tmp_path, capsys):
+    assert run_report(warehouse, tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "正在计算月报数据：330203000000 2026年10月……" in out
+    assert "海曙区民政主要指标月报（2026年10月）" in out
+    assert re.search(r"已生成 \d+ 个文件（\d+ 张图片、ZIP、PDF、DOCX），用时[\d.]+秒。", out)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--region", "110000000000"], "错误：区划代码“110000000000”不在地区表中：应为现行地区的12位区划代码，如 330200000000。"),
+    (["--month", "2026-13"], "错误：无法识别的报告期“2026-13”，应为 2026-10、2026Q3 或 2026"),
+    (["--month", "2026-12"], "错误：2026年12月还没有数据：截至数据版本 v{v}，最新报告期为2026年10月。"),
+    (["--as-of", "v999"], "错误：数据版本 v999 不存在：数据库当前为 v{v}，可选 v1 至 v{v}。"),
+    (["--as-of", "最新"], "错误：数据版本“最新”应为数字，如 2826 或 v2826"),
+])
+def test_clear_errors(warehouse, tmp_path, capsys, args, message):
+    version = store.current_version(warehouse.connect())
+    argv = dict(zip(["--region", "--month", "--out", "--db"], [HAISHU, "2026-10", str(tmp_path / "x"),
+                                                                str(warehouse.path)]))
+    argv.update({args[0]: args[1]} if args[0] != "--as-of" else {})
+    extra = args if args[0] == "--as-of" else []
+    assert cli.main(["report", *[x for kv in argv.items() for x in kv], *extra]) == 1
+    assert capsys.readouterr().err.strip() == message.format(v=version)
+    assert not (tmp_path / "x").exists()  # nothing written
+
+
+def test_docx_holds_the_commentary_and_the_warehouse_numbers(made, warehouse):
+    paragraphs, table_rows = docx_text(only(made, "*.docx"))
+    catalog, _ = pipeline.reference()
+    con = warehouse.connect()
+    beds = aggregate.figure(con, catalog, "EC_R_BED_10K", HAISHU, OCT)
+    year_end = aggregate.figure(con, catalog, "EC_R_BED_10K", HAISHU, OCT.last_year_end())
+    # What the township rows add up to, computed here from the file's own numbers.
+    expected = sum(r[1] for r in county_rows()) / sum(r[4] for r in county_rows()) * 10000
+    assert beds.value == pytest.approx(expected)
+    value, unit = display.number(beds.value, "张/万老年人"), "张/万老年人"
+    rise = display.number(beds.value - year_end.value, unit)
+    remaining = display.number(400 - beds.value, unit)
+    sentence = (f"截至2026年10月，全区每万名老年人拥有养老床位数{value}{unit}，较上年末提高{rise}{unit}，"
+                f"距年度目标400.0{unit}尚差{remaining}{unit}，进度严重滞后于序时进度。")
+    assert sentence in paragraphs
+    row = next(r for r in table_rows if r[0] == "每万名老年人拥有养老床位数")
+    assert row[1:] == [unit, value, row[3], row[4], f"+{rise}", "不低于 400.0", row[7], remaining, "严重滞后"]
+    assert paragraphs[0] == "海曙区民政主要指标月报（2026年10月）"
+    assert paragraphs[1].startswith(f"数据版本 v{store.current_version(con)}（")
+    assert any(p.startswith("截至2026年10月，全区纳入本月报的4项主要指标中，1项设有年度目标：严重滞后1项") for p in paragraphs)
+    assert any(p.startswith("分乡镇(街道)看，每万名老年人拥有养老床位数以") for p in paragraphs)
+    # Every headline sentence is in the document, and every number in it is in the document's tables.
+    numbers = set(re.findall(r"\d[\d,]*(?:\.\d+)?", " ".join(" ".join(r) for r in table_rows)))
+    for text in paragraphs:
+        if text.startswith("截至2026年10月，全区") and "纳入本月报" not in text:
+            assert set(re.findall(r"\d[\d,]*(?:\.\d+)?", text.replace("2026年10月", ""))) <= numbers, text
+
+
+def test_pdf_has_chinese_text_and_embeds_the_font(made):
+    reader = pypdf.PdfReader(str(only(made, "*.pdf")))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "海曙区民政主要指标月报（2026年10月）" in text
+    assert "每万名老年人拥有养老床位数" in text and "需关注的指标" in text
+    fonts = {str(f["/BaseFont"]) for page in reader.pages
+             for f in (page["/Resources"].get("/Font") or {}).values()}
+    assert any("WenQuanYi" in name or "Noto" in name for name in fonts), fonts
+    assert reader.metadata.title == "海曙区民政主要指标月报（2026年10月）"
+
+
+def test_as_of_an_older_version_reproduces_the_older_report(warehouse, tmp_path):
+    before = store.current_version(warehouse.connect())
+    assert run_report(warehouse, tmp_path / "then") == 0
+    # A revised October file: every township 30 more beds.
+    result = pipeline.load_bytes(warehouse, month_xlsx("2026年10月", rows_with(30)), "海曙区2026年10月（更正）.xlsx")
+    assert result.status == "loaded", result.message
+    assert store.current_version(warehouse.connect()) == before + 1
+
+    assert run_report(warehouse, tmp_path / "again", "--as-of", f"v{before}") == 0
+    assert run_report(warehouse, tmp_path / "now") == 0
+    then, again, now = (docx_text(only(tmp_path / d, "*.docx")) for d in ("then", "again", "now"))
+    assert again == then  # every paragraph and every table cell, stamp included
+    assert now != then
+    beds_then = next(r for r in then[1] if r[0] == "每万名老年人拥有养老床位数")[2]
+    beds_now = next(r for r in now[1] if r[0] == "每万名老年人拥有养老床位数")[2]
+    catalog, _ = pipeline.reference()
+    con = warehouse.connect()
+    assert beds_now == display.number(aggregate.figure(con, catalog, "EC_R_BED_10K", HAISHU, OCT).value, "张/万老年人")
+    assert beds_then == display.number(
+        aggregate.figure(con, catalog, "EC_R_BED_10K", HAISHU, OCT, version=before).value, "张/万老年人")
+    assert beds_now != beds_then
+    # The pictures are the same pixels too.
+    old_pngs = sorted((tmp_path / "then").glob("*.png"))
+    new_pngs = sorted((tmp_path / "again").glob("*.png"))
+    assert [p.name for p in old_pngs] == [p.name for p in new_pngs]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(old_pngs, new_pngs))
+    assert (only(tmp_path / "then", "*.pdf").read_bytes() == only(tmp_path / "again", "*.pdf").read_bytes())
+    assert [p.name for p in (tmp_path / "now").glob("*.pdf")] == [f"月报_海曙区_2026-10_v{before + 1}.pdf"]
