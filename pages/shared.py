@@ -21,7 +21,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from etl import pipeline
 from etl.parse import LAYOUT_NAMES
-from kpi import app_data, choropleth, geo, provenance, scorecard, store, targets, trend
+from kpi import app_data, choropleth, decompose, geo, provenance, scorecard, screen, store, targets, trend
 from kpi import ranking as ranking_
 from kpi.periods import Period
 
@@ -211,13 +211,12 @@ def problems_frame(problems) -> pd.DataFrame:
 
 
 class TargetsKey(NamedTuple):
-    """The targets file and the status thresholds file, as they are now."""
+    """The status thresholds file (data/targets/status.toml) as it is now. The targets themselves are in the
+    warehouse, so results that use them are keyed on the DataKey too."""
 
-    path: str
+    thresholds_path: str
     mtime_ns: int
     size: int
-    thresholds_path: str
-    thresholds_mtime_ns: int
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -229,8 +228,8 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 
 def targets_key() -> TargetsKey:
-    path, limits = targets.default_targets_path(), targets.default_thresholds_path()
-    return TargetsKey(str(path), *_stamp(path), str(limits), _stamp(limits)[0])
+    path = targets.default_thresholds_path()
+    return TargetsKey(str(path), *_stamp(path))
 
 
 def reference():
@@ -239,33 +238,33 @@ def reference():
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _targets(tkey: TargetsKey) -> tuple[targets.TargetBook, object, list[str]]:
-    """(targets, thresholds, problems). A bad file is reported, not fatal: the pages then show values without
-    targets (or with the default thresholds) and say why."""
-    catalog, regions = reference()
-    problems: list[str] = []
+def _thresholds(tkey: TargetsKey) -> tuple[object, list[str]]:
+    """(thresholds, problems): a bad settings file is reported, and the default thresholds are used meanwhile."""
     try:
-        book = targets.load_targets(catalog, regions, Path(tkey.path))
+        return targets.load_thresholds(Path(tkey.thresholds_path)), []
     except targets.TargetFileError as exc:
-        book, problems = targets.TargetBook([], Path(tkey.path)), [str(exc)]
-    try:
-        limits = targets.load_thresholds(Path(tkey.thresholds_path))
-    except targets.TargetFileError as exc:
-        limits, problems = targets.Thresholds(), [*problems, str(exc)]
-    return book, limits, problems
-
-
-def target_book(tkey: TargetsKey) -> targets.TargetBook:
-    return _targets(tkey)[0]
+        return targets.Thresholds(), [str(exc)]
 
 
 def thresholds(tkey: TargetsKey):
-    return _targets(tkey)[1]
+    return _thresholds(tkey)[0]
 
 
 def show_target_problems(tkey: TargetsKey) -> None:
-    for problem in _targets(tkey)[2]:
-        st.warning("目标值设置有误，相关目标暂不显示，请管理员修改后刷新：\n\n" + plain(problem), icon=":material/warning:")
+    for problem in _thresholds(tkey)[1]:
+        st.warning("状态阈值设置有误，暂按默认阈值判断，请管理员修改后刷新：\n\n" + plain(problem), icon=":material/warning:")
+
+
+@st.cache_data(show_spinner=False, max_entries=_KEEP)
+def target_book(key: DataKey) -> targets.TargetBook:
+    """The confirmed targets of this snapshot."""
+    return targets.book(_con(key), key.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=_KEEP)
+def current_targets(key: DataKey) -> pd.DataFrame:
+    """Every target's newest revision (all states), for the 目标管理 page."""
+    return targets.current_targets(_con(key), key.version)
 
 
 @st.cache_data(show_spinner=False, max_entries=_KEEP)
@@ -276,14 +275,14 @@ def latest_period(key: DataKey) -> Period | None:
 @st.cache_data(show_spinner="正在计算指标……", max_entries=64)
 def cards(key: DataKey, tkey: TargetsKey, region: str, period: str) -> list:
     catalog, _ = reference()
-    return scorecard.cards(_con(key), catalog, target_book(tkey), region, Period.parse(period),
+    return scorecard.cards(_con(key), catalog, target_book(key), region, Period.parse(period),
                            thresholds=thresholds(tkey), version=key.version)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def ranking(key: DataKey, tkey: TargetsKey, region: str, code: str, period: str) -> list:
     catalog, regions = reference()
-    return ranking_.ranking(_con(key), catalog, regions, target_book(tkey), region, code, Period.parse(period),
+    return ranking_.ranking(_con(key), catalog, regions, target_book(key), region, code, Period.parse(period),
                             thresholds(tkey), version=key.version)
 
 
@@ -291,7 +290,7 @@ def ranking(key: DataKey, tkey: TargetsKey, region: str, code: str, period: str)
 def monthly(key: DataKey, tkey: TargetsKey, region: str, code: str, period: str) -> pd.DataFrame:
     catalog, _ = reference()
     p = Period.parse(period)
-    target = target_book(tkey).get(region, code, p.year)
+    target = target_book(key).get(region, code, p.year)
     return trend.monthly(_con(key), catalog, code, region, p, target, version=key.version)
 
 
@@ -319,10 +318,60 @@ def map_data(key: DataKey, tkey: TargetsKey, region: str, code: str, period: str
     view = geo.map_view(con, shown.code, level=level if shown.level in ("city", "province") else None,
                         version=key.version)
     units = [regions.get(f["properties"]["code"]) for f in view.features["features"]]
-    rows = ranking_.compare(con, catalog, target_book(tkey), [u for u in units if u is not None], code,
+    rows = ranking_.compare(con, catalog, target_book(key), [u for u in units if u is not None], code,
                             Period.parse(period), thresholds(tkey), version=key.version)
     painted, legend = choropleth.paint(view.features, rows, catalog.get(code), method)
     return {"view": view, "cells": painted, "legend": legend, "rows": rows}
+
+
+class ScreenSettingsKey(NamedTuple):
+    """The 大屏's settings file as it is now: an edit shows at the screen's next refresh."""
+
+    path: str
+    mtime_ns: int
+    size: int
+
+
+def screen_settings_key() -> ScreenSettingsKey:
+    path = screen.default_path()
+    return ScreenSettingsKey(str(path), *_stamp(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def screen_settings(skey: ScreenSettingsKey) -> tuple[screen.ScreenConfig, list[str]]:
+    """(settings, problems) of the 大屏's settings file (kpi.screen.load)."""
+    catalog, regions = reference()
+    return screen.load(catalog, regions, Path(skey.path))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def decompose_basis(key: DataKey, units: tuple[str, ...], method: str, code: str, period: str) -> dict:
+    catalog, regions = reference()
+    return decompose.basis_values(_con(key), catalog, [regions.get(u) for u in units], method, code,
+                                  Period.parse(period))
+
+
+# The 月报. kpi.report is imported here, not at the top: it brings matplotlib, reportlab and python-docx, which only
+# this page needs. Keyed on the snapshot and on the version asked for, so an as-of report stays cached across new loads
+# only as long as the snapshot does, and is recomputed (to the same numbers) after.
+
+
+@st.cache_data(show_spinner="正在计算月报……", max_entries=16)
+def monthly_report(key: DataKey, tkey: TargetsKey, region: str, period: str, version: int, map_indicator: str):
+    """kpi.report.build as of data ``version``; raises kpi.report.ReportError (not cached) for what cannot be made."""
+    from kpi import report
+
+    catalog, regions = reference()
+    return report.build(_con(key), catalog, regions, region, Period.parse(period), version=version,
+                        thresholds=thresholds(tkey), map_indicator=map_indicator)
+
+
+@st.cache_data(show_spinner="正在生成图片、PDF 和 Word 文档……", max_entries=16)
+def monthly_report_files(key: DataKey, tkey: TargetsKey, region: str, period: str, version: int, map_indicator: str):
+    """The report's panels, ZIP, PDF and .docx (kpi.report.documents.Outputs); raises fonts.FontMissing."""
+    from kpi.report import documents
+
+    return documents.render(monthly_report(key, tkey, region, period, version, map_indicator))
 
 
 # ---- plain text ------------------------------------------------------------------------------------------------------
