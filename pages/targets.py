@@ -52,7 +52,8 @@ def save_rows(rows: list[dict], state: str, what: str) -> None:
         st.warning("没有选中任何目标。")
         return
     version = et.save(wh, clean, state=state, who=who.strip(), detail=what)
-    shared.flash("success", f"已{kt.STATE_NAMES[state].removeprefix('已')} {len(clean)} 条目标（数据版本 v{version}）。")
+    done = {"proposed": "已保存为待确认", "confirmed": "已确认", "dropped": "已删除"}[state]
+    shared.flash("success", f"{done} {len(clean)} 条目标（数据版本 v{version}）。")
     st.rerun()
 
 
