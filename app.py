@@ -28,6 +28,7 @@ PAGES = {
         st.Page("pages/indicator.py", title="指标详情", url_path="indicator"),
         st.Page("pages/map.py", title="地图", url_path="map"),
         st.Page("pages/report.py", title="月报", url_path="report"),
+        st.Page("pages/plan.py", title="十五五规划", url_path="plan"),
         st.Page("pages/screen.py", title="大屏", url_path="screen"),
     ],
     "数据": [

@@ -374,6 +374,47 @@ def monthly_report_files(key: DataKey, tkey: TargetsKey, region: str, period: st
     return documents.render(monthly_report(key, tkey, region, period, version, map_indicator))
 
 
+@st.cache_data(show_spinner="正在计算规划指标……", max_entries=32)
+def plan_rows(key: DataKey, region: str, period: str) -> list:
+    """kpi.plan.plan for ``region`` as of ``period``: its 2030 targets, or its parent's (ratios) when it has none."""
+    from kpi import plan
+
+    catalog, regions = reference()
+    parent = regions.get(region).parent_code
+    return plan.plan(_con(key), catalog, target_book(key).records, region, Period.parse(period), parent_code=parent,
+                     version=key.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def plan_drivers(key: DataKey, region: str, code: str, period: str) -> tuple:
+    from kpi import plan
+
+    catalog, _ = reference()
+    return plan.drivers(_con(key), catalog, code, region, Period.parse(period), key.version)
+
+
+@st.cache_data(show_spinner="正在绘制地图……", max_entries=32)
+def plan_map(key: DataKey, region: str, code: str, period: str) -> dict | None:
+    """The sub-regions of ``region`` painted by their gap to the 2030 target of ``code`` (kpi.plan.gaps); None when
+    the region shown has no plan row for ``code``."""
+    from kpi import plan
+
+    catalog, regions = reference()
+    con = _con(key)
+    shown = regions.get(region)
+    if geo.drill_level(shown) is None:
+        shown = regions.get(shown.parent_code)
+    row = next((r for r in plan_rows(key, shown.code, period) if r.indicator.code == code), None)
+    if row is None:
+        return None
+    view = geo.map_view(con, shown.code, version=key.version)
+    units = [f["properties"]["code"] for f in view.features["features"]]
+    found = plan.gaps(con, catalog, target_book(key).records, row, shown.code, units, Period.parse(period),
+                      key.version)
+    painted, legend = plan.paint_gaps(view.features, found, row.indicator)
+    return {"view": view, "cells": painted, "legend": legend, "gaps": found}
+
+
 # ---- plain text ------------------------------------------------------------------------------------------------------
 
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")

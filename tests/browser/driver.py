@@ -34,7 +34,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STARTUP_SECONDS = 60
 INPUT_LOST_MS = 5_000
 # The sidebar's page links, in order (app.py's PAGES).
-NAV_LINKS = ["指标总览", "指标详情", "地图", "月报", "大屏", "目标管理", "指标目录", "数据管理"]
+NAV_LINKS = ["指标总览", "指标详情", "地图", "月报", "十五五规划", "大屏", "目标管理", "指标目录", "数据管理"]
 
 # Installed before any page script: reports every exception box or error alert that ever appears to the test (through
 # the exposed function kpiFailure), so a failure that shows for one run and is gone by the next still counts.
