@@ -37,3 +37,18 @@ def make_warehouse(path: Path, files: list[tuple[bytes, str]] | None = None, is_
     results = pipeline.load_batch(wh, files, who="测试", is_demo=is_demo)
     assert [r.status for r in results] == ["loaded"] * len(files), [r.message for r in results]
     return wh
+
+
+def county_warehouse(path: Path, months: tuple[str, ...] = ("2026年9月", "2026年10月")) -> store.Warehouse:
+    """All townships of 海曙区 (county_rows) for each of ``months``, one load per month."""
+    rows = county_rows()
+    return make_warehouse(path, [(month_xlsx(m, rows), f"海曙区{m}.xlsx") for m in months])
+
+
+def add_demo_boundaries(wh: store.Warehouse) -> store.Warehouse:
+    """The demo outlines (counties, and schematic township cells), imported as the demo build does."""
+    from etl import boundaries
+
+    imported = boundaries.import_boundaries(wh, boundaries.DEMO_BOUNDARIES, level=None, who="测试", is_demo=True)
+    assert imported.status == "loaded", imported.message
+    return wh

@@ -12,9 +12,8 @@ import shapely
 from PIL import Image
 from playwright.sync_api import expect
 
-from etl import boundaries
 from kpi import choropleth, store
-from tests.app.workbooks import HAISHU, county_rows, make_warehouse, month_xlsx
+from tests.app.workbooks import HAISHU, add_demo_boundaries, county_rows, county_warehouse
 from tests.browser.driver import metric, open_app, rerun, screenshot, selectbox, start_server, stop_server
 
 pytestmark = pytest.mark.browser
@@ -26,10 +25,7 @@ def server(tmp_path_factory):
     """All 17 townships of 海曙区 for 2026年9月 and 10月, and the demo boundaries."""
     tmp = tmp_path_factory.mktemp("dashboard")
     db = tmp / "kpi.duckdb"
-    rows = county_rows()
-    wh = make_warehouse(db, [(month_xlsx(f"2026年{m}月", rows), f"海曙区2026年{m}月.xlsx") for m in (9, 10)])
-    imported = boundaries.import_boundaries(wh, boundaries.DEMO_BOUNDARIES, level=None, who="测试", is_demo=True)
-    assert imported.status == "loaded", imported.message
+    add_demo_boundaries(county_warehouse(db))
     srv = start_server(db, tmp / "streamlit.log")
     yield srv
     stop_server(srv)

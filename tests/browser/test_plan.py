@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from etl import boundaries, targets
-from tests.app.workbooks import HAISHU, county_rows, make_warehouse, month_xlsx
+from etl import targets
+from tests.app.workbooks import HAISHU, add_demo_boundaries, county_rows, make_warehouse, month_xlsx
 from tests.browser.driver import open_app, screenshot, start_server, stop_server
 
 pytestmark = pytest.mark.browser
@@ -32,8 +32,7 @@ def server(tmp_path_factory):
     files.append((month_xlsx("2026年10月", grown(5)), "海曙区2026年10月.xlsx"))
     wh = make_warehouse(db, files)
     assert targets.import_bytes(wh, TARGETS.encode(), "plan.csv", who="测试").status == "imported"
-    assert boundaries.import_boundaries(wh, boundaries.DEMO_BOUNDARIES, level=None, who="测试",
-                                        is_demo=True).status == "loaded"
+    add_demo_boundaries(wh)
     srv = start_server(db, tmp / "streamlit.log")
     yield srv
     stop_server(srv)

@@ -10,8 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from etl import boundaries
-from tests.app.workbooks import HAISHU, county_rows, make_warehouse, month_xlsx
+from tests.app.workbooks import HAISHU, add_demo_boundaries, county_warehouse
 from tests.browser.driver import open_app, screenshot, start_server, stop_server
 
 pytestmark = pytest.mark.browser
@@ -22,10 +21,7 @@ def server(tmp_path_factory):
     """海曙区's 17 townships for 2026年9月 (v1) and 10月 (v2), then the demo boundaries (v3)."""
     tmp = tmp_path_factory.mktemp("report")
     db = tmp / "kpi.duckdb"
-    rows = county_rows()
-    wh = make_warehouse(db, [(month_xlsx(f"2026年{m}月", rows), f"海曙区2026年{m}月.xlsx") for m in (9, 10)])
-    imported = boundaries.import_boundaries(wh, boundaries.DEMO_BOUNDARIES, level=None, who="测试", is_demo=True)
-    assert imported.status == "loaded", imported.message
+    add_demo_boundaries(county_warehouse(db))
     srv = start_server(db, tmp / "streamlit.log")
     yield srv
     stop_server(srv)
