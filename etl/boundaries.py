@@ -26,7 +26,7 @@ import shapely
 
 from etl import pipeline
 from etl.problems import ERROR, WARNING, Checked, Problem
-from kpi import sql, store
+from kpi import audit, sql, store
 from kpi.geo import has_boundaries, polygonal, round_coordinates, simplify_coverage
 from kpi.regions import LEVEL_NAMES, LEVELS, Region, RegionIndex
 
@@ -480,6 +480,9 @@ def insert_boundary_set(con: duckdb.DuckDBPyConnection, report: BoundaryFile, *,
         "data_hash": report.data_hash, "archive_path": archive_path, "level": report.levels,
         "schematic": report.schematic, "features": len(report.boundaries), "loaded_at": at, "loaded_by": who,
         "version": version, "is_demo": is_demo})
+    audit.record(con, version, at, who, "boundaries", report.file, None,
+                 {"set_id": set_id, "file": report.file, "level": report.levels, "features": len(report.boundaries),
+                  "schematic": report.schematic, "is_demo": is_demo})
     frame = pd.DataFrame({
         "set_id": set_id,
         "region_code": [b.region_code for b in report.boundaries],

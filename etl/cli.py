@@ -286,6 +286,76 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _read_password(args, prompt: str = "密码：") -> str | None:
+    """The new password: one line of stdin with --password-stdin, else typed twice (not echoed)."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass(prompt)
+    if getpass.getpass("再输入一次：") != first:
+        print("错误：两次输入的密码不一致", file=sys.stderr)
+        return None
+    return first
+
+
+def cmd_users_add(args) -> int:
+    from etl import users
+
+    password = _read_password(args)
+    if password is None:
+        return 1
+    try:
+        version = users.add_user(_warehouse(args), args.username, password, args.role, display_name=args.name)
+    except users.UserError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(f"已添加用户 {args.username}（{users.auth.ROLES[args.role]}，数据版本 v{version}）")
+    return 0
+
+
+def cmd_users_disable(args) -> int:
+    from etl import users
+
+    try:
+        version = users.disable_user(_warehouse(args), args.username)
+    except users.UserError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(f"用户 {args.username} 已停用" + (f"（数据版本 v{version}）" if version else "（此前已停用，未作改动）"))
+    return 0
+
+
+def cmd_users_reset(args) -> int:
+    from etl import users
+
+    password = _read_password(args, "新密码：")
+    if password is None:
+        return 1
+    try:
+        version = users.reset_password(_warehouse(args), args.username, password)
+    except users.UserError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(f"已重置用户 {args.username} 的密码并解除锁定（数据版本 v{version}）")
+    return 0
+
+
+def cmd_users_list(args) -> int:
+    from etl import users
+
+    rows = users.list_users(_warehouse(args))
+    if args.json:
+        print(json.dumps([u.public() | {"state": users.state_text(u)} for u in rows], ensure_ascii=False, default=str))
+        return 0
+    if not rows:
+        print("还没有任何用户（python -m etl users add 用户名 --role view|load|admin）。")
+        return 0
+    for u in rows:
+        print(f"{u.username:<16} {u.display_name or '':<10} {u.role_name}  {users.state_text(u)}  创建于 {u.created_at:%Y-%m-%d %H:%M}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description="民政指标驾驶舱 数据导入工具")
     common = argparse.ArgumentParser(add_help=False)
@@ -384,6 +454,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--as-of", help="按历史数据版本重现（如 2826 或 v2826；默认：当前版本）")
     p.add_argument("--out", required=True, help="输出文件夹（不存在时自动创建）")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("users", help="本地账号：添加、停用、重置密码、列出")
+    users = p.add_subparsers(dest="users_command", required=True)
+    u = users.add_parser("add", parents=[common], help="添加用户（密码从终端输入两次，或用 --password-stdin 从标准输入读一行）")
+    u.add_argument("username")
+    u.add_argument("--role", required=True, choices=["view", "load", "admin"], help="view＝查看，load＝填报，admin＝管理")
+    u.add_argument("--name", help="显示名")
+    u.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（供脚本使用）")
+    u.set_defaults(func=cmd_users_add)
+    u = users.add_parser("disable", parents=[common], help="停用用户（记录保留）")
+    u.add_argument("username")
+    u.set_defaults(func=cmd_users_disable)
+    u = users.add_parser("reset", parents=[common], help="重置密码并解除锁定")
+    u.add_argument("username")
+    u.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码（供脚本使用）")
+    u.set_defaults(func=cmd_users_reset)
+    u = users.add_parser("list", parents=[common], help="列出用户")
+    u.add_argument("--json", action="store_true")
+    u.set_defaults(func=cmd_users_list)
 
     args = parser.parse_args(argv)
     try:

@@ -20,7 +20,7 @@ import pandas as pd
 from etl.parse import ParsedSheet, parse_sheet
 from etl.problems import ERROR, WARNING, Checked, InputError, Problem
 from etl.read import read_file
-from kpi import store
+from kpi import audit, store
 from kpi.catalog import Catalog, load_catalog
 from kpi.regions import RegionIndex, load_regions
 
@@ -282,6 +282,9 @@ def load_batch(warehouse: store.Warehouse, files: list[tuple[bytes, str]], who: 
                 sheets=",".join(s.sheet for s in report.sheets if s.records), layout=report.layout,
                 archive_path=str(result.archive_path.relative_to(warehouse.path.parent)), rows_read=report.rows_read,
                 who=who, observations_df=report.frame(), messages=messages, is_demo=is_demo)
+            audit.record(con, result.version, None, who, "load", report.file, None,
+                         {"load_id": result.load_id, "file": report.file, "values": len(report.records),
+                          "warnings": len(messages), "is_demo": is_demo})
             result.status = "loaded"
             result.message = f"已导入：{len(report.records)}个数值（导入批次 #{result.load_id}，数据版本 v{result.version}）"
             if progress:
@@ -308,4 +311,8 @@ def revert(warehouse: store.Warehouse, load_id: int, who: str | None = None) -> 
             raise ValueError(f"没有编号为 #{load_id} 的导入批次")
         if load["status"] == "reverted":
             raise ValueError(f"导入批次 #{load_id} 已于{load['reverted_at']:%Y-%m-%d %H:%M}撤销，无需重复撤销")
-        return store.revert_load(con, load_id, who)
+        version = store.revert_load(con, load_id, who)
+        audit.record(con, version, None, who, "revert", str(load_id),
+                     {"load_id": load_id, "file": load["file_name"], "status": load["status"]},
+                     {"load_id": load_id, "file": load["file_name"], "status": "reverted"})
+        return version

@@ -19,7 +19,7 @@ import pandas as pd
 from etl import pipeline
 from etl.problems import InputError
 from etl.read import decode_text
-from kpi import sql, store
+from kpi import audit, sql, store
 from kpi import targets as kt
 
 # The targets table's columns, in order (kpi/sql.py, migration 0004_targets).
@@ -56,6 +56,7 @@ def save(wh: store.Warehouse, rows: list[dict], *, state: str, who: str, is_demo
         live = frame[frame.state != "dropped"] if len(frame) else frame
         by_key = {(r.region_code, r.indicator_code, int(r.year), r.kind): (int(r.target_id), int(r.revision))
                   for r in live.itertuples()}
+        previous = {int(r.target_id): _brief(r._asdict()) for r in live.itertuples()}
         next_id = con.execute(sql.NEXT_TARGET_ID).fetchall()[0][0]
         out = []
         for row in rows:
@@ -65,6 +66,7 @@ def save(wh: store.Warehouse, rows: list[dict], *, state: str, who: str, is_demo
                 by_key[kt.key_of(row)] = (target_id, 0)
             out.append(_row(row, target_id, revision + 1, state, who, at, version, is_demo))
         _insert(con, out)
+        _audit(con, version, at, who, "targets_save", out, previous)
     return version
 
 
@@ -85,7 +87,22 @@ def set_state(wh: store.Warehouse, target_ids: list[int], state: str, who: str) 
             out.append(_row(clean, int(clean["target_id"]), int(clean["revision"]) + 1, state, who, at, version,
                             bool(clean.get("is_demo"))))
         _insert(con, out)
+        _audit(con, version, at, who, f"targets_{state}", out,
+               {int(r["target_id"]): _brief(r) for r in chosen.to_dict("records")})
     return version
+
+
+def _brief(row: dict) -> dict:
+    """What the audit log keeps of a target revision."""
+    keys = ("target_id", "revision", "region_code", "indicator_code", "year", "kind", "comparator", "value", "state")
+    return {k: row.get(k) for k in keys}
+
+
+def _audit(con, version: int, at: dt.datetime, who: str, action: str, rows: list[dict], previous: dict) -> None:
+    """One audit entry for a targets write: the previous revision (value, state) of each target it touched."""
+    ids = [r["target_id"] for r in rows]
+    before = [previous[i] for i in ids if i in previous]
+    audit.record(con, version, at, who, action, audit.ids_text(ids), before or None, [_brief(r) for r in rows])
 
 
 def _row(row: dict, target_id: int, revision: int, state: str, who: str, at: dt.datetime, version: int,

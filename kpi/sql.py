@@ -87,6 +87,26 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0005_users_audit",
+        """
+        -- Local accounts (issue 8). role: view 查看 | load 填报 | admin 管理. password_hash: kpi.auth.hash_password
+        -- (scrypt, salted). Only the state columns (disabled, failed_attempts, locked_until, password_hash on reset,
+        -- updated_at) are ever updated; a user is never deleted, only disabled.
+        CREATE TABLE users (
+            username VARCHAR PRIMARY KEY, display_name VARCHAR, role VARCHAR NOT NULL, password_hash VARCHAR NOT NULL,
+            disabled BOOLEAN NOT NULL DEFAULT FALSE, failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until TIMESTAMP, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+        );
+        -- One row per write (load, revert, target change, boundary import, user change), in the write's own
+        -- transaction and with its data version. Append-only: never updated or deleted. before/after: JSON text,
+        -- never holding a password hash. "at" is quoted: DuckDB reserves the word.
+        CREATE TABLE audit_log (
+            version INTEGER, "at" TIMESTAMP NOT NULL, who VARCHAR, action VARCHAR NOT NULL, target VARCHAR,
+            before VARCHAR, after VARCHAR
+        );
+        """,
+    ),
 ]
 
 APPLIED_MIGRATIONS = "SELECT name FROM schema_migrations"
@@ -366,4 +386,37 @@ REPORT_STAMP = f"""
            count(l.load_id) AS loads, max(l.loaded_at) AS latest_loaded_at,
            coalesce(bool_or(l.is_demo), false) AS demo
     FROM loads l JOIN active USING (load_id)
+"""
+
+
+# ---- users and audit -------------------------------------------------------------------------------------------------
+
+USER_COLUMNS = ("username, display_name, role, password_hash, disabled, failed_attempts, locked_until, created_at, "
+                "updated_at")
+GET_USER = f"SELECT {USER_COLUMNS} FROM users WHERE username = $username"
+LIST_USERS = f"SELECT {USER_COLUMNS} FROM users ORDER BY username"
+INSERT_USER = """
+    INSERT INTO users VALUES ($username, $display_name, $role, $password_hash, FALSE, 0, NULL, $at, $at)
+"""
+SET_USER_DISABLED = "UPDATE users SET disabled = $disabled, updated_at = $at WHERE username = $username"
+# A new password also clears the lock-out.
+RESET_USER_PASSWORD = """
+    UPDATE users SET password_hash = $password_hash, failed_attempts = 0, locked_until = NULL, updated_at = $at
+    WHERE username = $username
+"""
+# Sign-in bookkeeping: the failure counter and the lock, nothing else.
+SET_USER_LOGIN_STATE = """
+    UPDATE users SET failed_attempts = $failed_attempts, locked_until = $locked_until WHERE username = $username
+"""
+USERS_TABLE_PRESENT = "SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = 'users'"
+# $at NULL: the time of the event that made $version (the write the entry belongs to).
+INSERT_AUDIT = """
+    INSERT INTO audit_log
+    SELECT $version, coalesce($at, (SELECT happened_at FROM events WHERE version = $version), current_timestamp),
+           $who, $action, $target, $before, $after
+"""
+# Newest first in the order written (the table is append-only, so rowid is that order; "at" can come from an
+# injected clock).
+AUDIT_ENTRIES = """
+    SELECT version, "at", who, action, target, before, after FROM audit_log ORDER BY rowid DESC LIMIT $limit
 """
