@@ -13,18 +13,14 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from tests.app.workbooks import make_warehouse
-from tests.browser.driver import (CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, RECORD_FAILURES, Server, start_server,
-                                  stop_server)
+from tests.browser.driver import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, RECORD_FAILURES, Server, served
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Server:
     """A running app on a fresh warehouse holding one load (tests.app.workbooks.township_xlsx, 2026年10月)."""
-    tmp = tmp_path_factory.mktemp("app")
-    make_warehouse(tmp / "kpi.duckdb")
-    srv = start_server(tmp / "kpi.duckdb", tmp / "streamlit.log")
-    yield srv
-    stop_server(srv)
+    with served(tmp_path_factory.mktemp("app"), make_warehouse) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

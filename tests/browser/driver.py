@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +89,18 @@ def start_server(db: Path, log_path: Path) -> Server:
             stop_server(server)
             pytest.fail(f"streamlit was not healthy after {STARTUP_SECONDS}s:\n{server.log()}")
         time.sleep(0.2)
+
+
+@contextmanager
+def served(tmp: Path, build: Callable[[Path], object]) -> Iterator[Server]:
+    """``build(db)`` a warehouse at tmp/kpi.duckdb, serve it, and stop the server however the tests end."""
+    db = tmp / "kpi.duckdb"
+    build(db)
+    server = start_server(db, tmp / "streamlit.log")
+    try:
+        yield server
+    finally:
+        stop_server(server)
 
 
 def stop_server(server: Server) -> None:

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from kpi import choropleth, store
 from tests.app.workbooks import HAISHU, add_demo_boundaries, county_rows, county_warehouse
-from tests.browser.driver import metric, open_app, rerun, screenshot, selectbox, start_server, stop_server
+from tests.browser.driver import metric, open_app, rerun, screenshot, selectbox, served
 
 pytestmark = pytest.mark.browser
 NINGBO, NINGHAI = "330200000000", "330226000000"
@@ -23,12 +23,8 @@ NINGBO, NINGHAI = "330200000000", "330226000000"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """All 17 townships of 海曙区 for 2026年9月 and 10月, and the demo boundaries."""
-    tmp = tmp_path_factory.mktemp("dashboard")
-    db = tmp / "kpi.duckdb"
-    add_demo_boundaries(county_warehouse(db))
-    srv = start_server(db, tmp / "streamlit.log")
-    yield srv
-    stop_server(srv)
+    with served(tmp_path_factory.mktemp("dashboard"), lambda db: add_demo_boundaries(county_warehouse(db))) as srv:
+        yield srv
 
 
 def test_overview_from_a_bookmark(page, server):

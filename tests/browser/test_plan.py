@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from etl import targets
 from tests.app.workbooks import HAISHU, add_demo_boundaries, county_rows, make_warehouse, month_xlsx
-from tests.browser.driver import open_app, screenshot, start_server, stop_server
+from tests.browser.driver import open_app, screenshot, served
 
 pytestmark = pytest.mark.browser
 TARGETS = """region_code,indicator_code,year,comparator,value,value_min,kind,keep,plan_attribute,base_value,document,sentence
@@ -26,16 +26,15 @@ def grown(step: int) -> list[list]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("plan")
-    db = tmp / "kpi.duckdb"
-    files = [(month_xlsx(f"{y}年12月", grown(y - 2021)), f"海曙区{y}年12月.xlsx") for y in range(2021, 2026)]
-    files.append((month_xlsx("2026年10月", grown(5)), "海曙区2026年10月.xlsx"))
-    wh = make_warehouse(db, files)
-    assert targets.import_bytes(wh, TARGETS.encode(), "plan.csv", who="测试").status == "imported"
-    add_demo_boundaries(wh)
-    srv = start_server(db, tmp / "streamlit.log")
-    yield srv
-    stop_server(srv)
+    def build(db):
+        files = [(month_xlsx(f"{y}年12月", grown(y - 2021)), f"海曙区{y}年12月.xlsx") for y in range(2021, 2026)]
+        files.append((month_xlsx("2026年10月", grown(5)), "海曙区2026年10月.xlsx"))
+        wh = make_warehouse(db, files)
+        assert targets.import_bytes(wh, TARGETS.encode(), "plan.csv", who="测试").status == "imported"
+        add_demo_boundaries(wh)
+
+    with served(tmp_path_factory.mktemp("plan"), build) as srv:
+        yield srv
 
 
 def test_plan_page_renders(page, server):

@@ -11,7 +11,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.app.workbooks import HAISHU, add_demo_boundaries, county_warehouse
-from tests.browser.driver import open_app, screenshot, start_server, stop_server
+from tests.browser.driver import open_app, screenshot, served
 
 pytestmark = pytest.mark.browser
 
@@ -19,12 +19,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """海曙区's 17 townships for 2026年9月 (v1) and 10月 (v2), then the demo boundaries (v3)."""
-    tmp = tmp_path_factory.mktemp("report")
-    db = tmp / "kpi.duckdb"
-    add_demo_boundaries(county_warehouse(db))
-    srv = start_server(db, tmp / "streamlit.log")
-    yield srv
-    stop_server(srv)
+    with served(tmp_path_factory.mktemp("report"), lambda db: add_demo_boundaries(county_warehouse(db))) as srv:
+        yield srv
 
 
 def downloaded(page, button: str) -> tuple[str, bytes]:

@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from kpi import store
 from kpi import targets as kt
-from tests.app.workbooks import HAISHU, county_rows, make_warehouse, month_xlsx
-from tests.browser.driver import open_app, rerun, screenshot, sidebar, start_server, stop_server
+from tests.app.workbooks import HAISHU, county_warehouse
+from tests.browser.driver import open_app, rerun, screenshot, served, sidebar
 
 pytestmark = pytest.mark.browser
 PLAN = ("海曙区民政局2026年工作要点\n一、养老服务\n全年新增养老床位不少于300张；每万名老年人拥有养老床位数达到400张以上。\n"
@@ -17,12 +17,9 @@ PLAN = ("海曙区民政局2026年工作要点\n一、养老服务\n全年新增
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("targets")
-    rows = county_rows()
-    make_warehouse(tmp / "kpi.duckdb", [(month_xlsx(f"{m}", rows), f"海曙区{m}.xlsx") for m in ("2025年12月", "2026年10月")])
-    srv = start_server(tmp / "kpi.duckdb", tmp / "streamlit.log")
-    yield srv
-    stop_server(srv)
+    with served(tmp_path_factory.mktemp("targets"),
+                lambda db: county_warehouse(db, ("2025年12月", "2026年10月"))) as srv:
+        yield srv
 
 
 def test_upload_a_plan_confirm_its_targets_and_see_them_on_the_overview(page, server):

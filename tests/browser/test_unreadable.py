@@ -5,18 +5,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.driver import open_app, screenshot, start_server, stop_server
+from tests.browser.driver import open_app, screenshot, served
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("unreadable")
-    (tmp / "kpi.duckdb").write_bytes(b"\x00damaged\x00" * 4096)
-    srv = start_server(tmp / "kpi.duckdb", tmp / "streamlit.log")
-    yield srv
-    stop_server(srv)
+    with served(tmp_path_factory.mktemp("unreadable"), lambda db: db.write_bytes(b"\x00damaged\x00" * 4096)) as srv:
+        yield srv
 
 
 def test_unreadable_warehouse_message(page, server, failures):
