@@ -9,6 +9,7 @@ from pathlib import Path
 
 from etl import pipeline
 from etl.parse import LAYOUT_NAMES
+from etl.users import UserError
 from kpi import store
 from kpi.app_data import load_state
 from kpi.regions import LEVEL_NAMES, LEVELS
@@ -305,11 +306,7 @@ def cmd_users_add(args) -> int:
     password = _read_password(args)
     if password is None:
         return 1
-    try:
-        version = users.add_user(_warehouse(args), args.username, password, args.role, display_name=args.name)
-    except users.UserError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 1
+    version = users.add_user(_warehouse(args), args.username, password, args.role, display_name=args.name)
     print(f"已添加用户 {args.username}（{users.auth.ROLES[args.role]}，数据版本 v{version}）")
     return 0
 
@@ -317,11 +314,7 @@ def cmd_users_add(args) -> int:
 def cmd_users_disable(args) -> int:
     from etl import users
 
-    try:
-        version = users.disable_user(_warehouse(args), args.username)
-    except users.UserError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 1
+    version = users.disable_user(_warehouse(args), args.username)
     print(f"用户 {args.username} 已停用" + (f"（数据版本 v{version}）" if version else "（此前已停用，未作改动）"))
     return 0
 
@@ -332,11 +325,7 @@ def cmd_users_reset(args) -> int:
     password = _read_password(args, "新密码：")
     if password is None:
         return 1
-    try:
-        version = users.reset_password(_warehouse(args), args.username, password)
-    except users.UserError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 1
+    version = users.reset_password(_warehouse(args), args.username, password)
     print(f"已重置用户 {args.username} 的密码并解除锁定（数据版本 v{version}）")
     return 0
 
@@ -477,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except store.WarehouseMissing as exc:
+    except (store.WarehouseMissing, UserError) as exc:  # a refusal the user can act on, already in Chinese
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     except store.WarehouseBusy as exc:
