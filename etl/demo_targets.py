@@ -19,8 +19,8 @@ from kpi.catalog import Catalog, load_catalog
 from kpi.periods import Period
 from kpi.ranking import sub_regions
 from kpi.regions import RegionIndex, load_regions
+from kpi import targets as kt
 from kpi.targets import COLUMNS, default_targets_path
-from kpi.units import to_catalog_unit
 
 DEMO_BUREAUS = ("330200000000", "330503000000", "420281000000", "350582000000", "450100000000")
 
@@ -135,7 +135,7 @@ def write(path: Path | None = None, years: tuple[int, ...] = (2025, 2026), db: P
 
 # ---- 十五五 (2030) --------------------------------------------------------------------------------------------------
 
-PLAN_YEAR = 2030
+PLAN_YEAR = kt.PLAN_YEAR
 # The one real figure: the national 十五五 outline (国民经济和社会发展第十五个五年规划纲要, adopted by the 全国人大 in
 # March 2026) sets 养老机构护理型床位占比 at 73% by 2030 (reported at the time, e.g. etnet.com.hk 2026-03-09). Demo
 # bureaus carry it as their own binding target.
@@ -213,19 +213,13 @@ def seed_plan_targets(seeds_dir: Path, catalog: Catalog, regions: RegionIndex) -
         for figure in workplan.extract(text, region=bureau, catalog=catalog):
             if figure.kind != "target" or figure.indicator_code is None:
                 continue
-            ind = catalog.get(figure.indicator_code)
-            value, note = to_catalog_unit(figure.value, figure.unit, ind.unit, figure.sentence)
-            low = None if figure.value_min is None else to_catalog_unit(figure.value_min, figure.unit, ind.unit,
-                                                                         figure.sentence)[0]
+            value, low, note = kt.in_catalog_unit(catalog, figure.indicator_code, figure.value, figure.value_min,
+                                                  figure.unit, figure.sentence)
             if value is None:
                 continue
-            rows.append({
-                "region_code": bureau, "indicator_code": ind.code, "year": figure.year,
-                "comparator": figure.comparator, "value": f"{value:g}", "value_min": "" if low is None else f"{low:g}",
-                "kind": "annual", "keep": "true" if "保持" in figure.sentence else "", "plan_attribute": "",
-                "base_value": "", "document": f"{regions.get(bureau).name}民政局《{title}》" + (f"（{note}）" if note else ""),
-                "sentence": figure.sentence,
-            })
+            document = f"{regions.get(bureau).name}民政局《{title}》" + (f"（{note}）" if note else "")
+            rows.append(kt.from_document(bureau, figure.indicator_code, figure.year, figure.comparator, f"{value:g}",
+                                         "" if low is None else f"{low:g}", document, figure.sentence))
     return rows
 
 

@@ -27,6 +27,7 @@ from kpi.catalog import Catalog
 from kpi.progress import COMPARATORS, Target, Thresholds
 from kpi.regions import RegionIndex
 from kpi.store import PROJECT_ROOT
+from kpi.units import to_catalog_unit
 
 TARGETS_ENV = "KPI_TARGETS"
 # The columns of a targets file (CSV or xlsx) and of the page's table, in order.
@@ -174,6 +175,32 @@ def check_row(row: dict, catalog: Catalog, regions: RegionIndex) -> tuple[dict |
         "sentence": "" if _blank(row["sentence"]) else str(row["sentence"]).strip(),
         **lineage,
     }, []
+
+
+PLAN_YEAR = 2030  # the 十五五 plan's target year: a target for it is a five-year target
+
+
+def kind_for(year: int | None) -> str:
+    return "five_year" if year == PLAN_YEAR else "annual"
+
+
+def in_catalog_unit(catalog: Catalog, code: str, value: float, value_min: float | None, written_unit: str | None,
+                    sentence: str) -> tuple[float | None, float | None, str]:
+    """(value, lower bound, note) of a figure read from a document, in indicator ``code``'s catalogue unit; the value
+    is None when the units do not fit together (the note says why)."""
+    unit = catalog.get(code).unit
+    converted, note = to_catalog_unit(value, written_unit, unit, sentence)
+    low = None if value_min is None else to_catalog_unit(value_min, written_unit, unit, sentence)[0]
+    return converted, low, note
+
+
+def from_document(region: str, code: str, year: int | None, comparator: str, value, value_min, document: str,
+                  sentence: str) -> dict:
+    """A target row (check_row's input) for a figure read from a work plan: its kind follows its year, and a sentence
+    that says 保持 makes it a keep-at target."""
+    return {"region_code": region, "indicator_code": code, "year": year, "comparator": comparator, "value": value,
+            "value_min": value_min, "kind": kind_for(year), "keep": "保持" in (sentence or ""),
+            "plan_attribute": "", "base_value": None, "document": document, "sentence": sentence}
 
 
 def key_of(row: dict) -> tuple:

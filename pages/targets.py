@@ -14,7 +14,6 @@ import streamlit as st
 from etl import targets as et
 from etl import workplan
 from kpi import decompose, display
-from kpi.units import to_catalog_unit
 from kpi import targets as kt
 from pages import controls, shared
 
@@ -63,15 +62,10 @@ def record_fields(record) -> dict:
 
 def workplan_units(record: dict) -> tuple[float | None, float | None, str]:
     """(value, lower bound, note) of an extracted figure in its suggested indicator's unit."""
-    code = record.get("indicator_code")
-    if code is None:
+    if record.get("indicator_code") is None:
         return record["value"], record.get("value_min"), "请选择指标"
-    unit = catalog.get(code).unit
-    value, note = to_catalog_unit(record["value"], record.get("unit"), unit, record["sentence"])
-    low = None
-    if record.get("value_min") is not None:
-        low = to_catalog_unit(record["value_min"], record.get("unit"), unit, record["sentence"])[0]
-    return value, low, note
+    return kt.in_catalog_unit(catalog, record["indicator_code"], record["value"], record.get("value_min"),
+                              record.get("unit"), record["sentence"])
 
 
 extract_tab, pending_tab, confirmed_tab, split_tab = st.tabs(["从工作要点提取", "待确认", "已确认目标", "目标分解"])
@@ -151,12 +145,9 @@ with extract_tab:
                 "区间下限": st.column_config.NumberColumn(format="%g"),
                 "年度": st.column_config.NumberColumn(format="%d", min_value=2000, max_value=2100),
             })
-        chosen = [{
-            "region_code": extraction["region"], "indicator_code": LABEL_CODES.get(row["指标"]),
-            "year": row["年度"], "comparator": row["比较方式"], "value": row["目标值"], "value_min": row["区间下限"],
-            "kind": "five_year" if row["年度"] == 2030 else "annual", "keep": "保持" in (row["原文"] or ""),
-            "document": extraction["name"], "sentence": row["原文"],
-        } for row in edited.to_dict("records") if row["采用"]]
+        chosen = [kt.from_document(extraction["region"], LABEL_CODES.get(row["指标"]), row["年度"], row["比较方式"],
+                                   row["目标值"], row["区间下限"], extraction["name"], row["原文"])
+                  for row in edited.to_dict("records") if row["采用"]]
         buttons = st.columns([1, 1, 4])
         if buttons[0].button("保存为待确认", disabled=not chosen) and need_operator():
             save_rows(chosen, "proposed", f"proposed from {extraction['name']}")
