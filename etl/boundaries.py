@@ -24,8 +24,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from etl import pipeline
-from etl.problems import ERROR, WARNING, Checked, Problem
+from etl import journal, pipeline, read
+from etl.problems import ERROR, WARNING, Checked, InputError, Problem
 from kpi import audit, sql, store
 from kpi.geo import has_boundaries, polygonal, round_coordinates, simplify_coverage
 from kpi.regions import LEVEL_NAMES, LEVELS, Region, RegionIndex
@@ -216,9 +216,14 @@ def _quiet_gdal():
 
 def _check_zipped_shapefiles(data: bytes, file: str) -> None:
     try:
-        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        # The data files' zip-bomb checks, before GDAL unpacks anything.
+        read.check_zip(zf, file, "压缩包", f"请重新打包，或直接提供{READABLE}")
+        names = zf.namelist()
     except zipfile.BadZipFile:
         raise _Rejected(Problem(ERROR, file, "压缩包已损坏", f"请重新打包，或直接提供{READABLE}")) from None
+    except InputError as exc:
+        raise _Rejected(exc.problem) from None
     lower = {n.lower() for n in names}
     for shp in (n for n in names if n.lower().endswith(".shp")):
         stem = shp[:-4].lower()
@@ -438,12 +443,20 @@ def import_bytes(warehouse: store.Warehouse, data: bytes, name: str, *, level: s
         if has_boundaries(con) and _mark_if_duplicate(con, result):
             return result
     catalog, regions = pipeline.reference()
-    with warehouse.writing() as con:
+    # The archived bytes plus these options replay the import exactly (a .shp is archived as the zip it was read as).
+    options = {"level": level, "code_column": code_column, "name_column": name_column, "within": within,
+               "encoding": encoding, "simplify": simplify}
+    with journal.recording(warehouse, "boundaries", who=who, is_demo=is_demo, file=name, archive_name=archive_name,
+                           options=options) as entry, warehouse.writing() as con:
+        entry["before"] = store.current_version(con)
         store.sync_reference(con, catalog, regions)
         if _mark_if_duplicate(con, result):  # imported by another process since the check above
             return result
-        result.set_id, result.version = insert_boundary_set(
-            con, report, archive_path=str(archived.relative_to(warehouse.path.parent)), who=who, is_demo=is_demo)
+        archive_path = str(archived.relative_to(warehouse.path.parent))
+        result.set_id, result.version = insert_boundary_set(con, report, archive_path=archive_path, who=who,
+                                                            is_demo=is_demo)
+        entry.update(version=result.version, at=journal.event_time(con, result.version), set_id=result.set_id,
+                     content_hash=report.content_hash, archive=archive_path)
     result.status = "loaded"
     result.message = (f"已导入：{len(report.boundaries)}个边界（边界集 #{result.set_id}，数据版本 v{result.version}）；"
                       "同一地区以最新导入的边界为准")

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from etl import pipeline
+from etl import pipeline, signin
 from etl.parse import LAYOUT_NAMES
 from etl.users import UserError
 from kpi import store
@@ -41,8 +41,9 @@ def cmd_check(args) -> int:
 
 def cmd_load(args) -> int:
     wh = _warehouse(args)
+    who = signin.actor(wh, args.user, "load")
     files = [(Path(p).read_bytes(), Path(p).name) for p in args.files]
-    results = pipeline.load_batch(wh, files, who=args.user)
+    results = pipeline.load_batch(wh, files, who=who)
     for result in results:
         if result.status != "duplicate":
             _print_report(result.report)
@@ -68,8 +69,9 @@ def cmd_history(args) -> int:
 
 def cmd_revert(args) -> int:
     wh = _warehouse(args)
+    who = signin.actor(wh, args.user, "revert")
     try:
-        version = pipeline.revert(wh, args.load_id, who=args.user)
+        version = pipeline.revert(wh, args.load_id, who=who)
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
@@ -101,7 +103,10 @@ def _month(value) -> str:
 def cmd_build_demo(args) -> int:
     from etl import demo
 
-    return demo.build(store.Warehouse(args.db), regenerate=args.regenerate)
+    wh = store.Warehouse(args.db)
+    if wh.exists():  # replaces the whole warehouse, accounts and audit log included: 管理 only, once there are accounts
+        signin.actor(wh, args.user, "restore")
+    return demo.build(wh, regenerate=args.regenerate)
 
 
 def cmd_demo_targets(args) -> int:
@@ -135,9 +140,11 @@ def cmd_boundaries_import(args) -> int:
     if not Path(args.file).is_file():
         print(f"错误：找不到文件 {args.file}", file=sys.stderr)
         return 1
+    wh = _warehouse(args)
+    who = signin.actor(wh, args.user, "boundaries")
     result = boundaries.import_boundaries(
-        _warehouse(args), Path(args.file), level=args.level, code_column=args.code_column,
-        name_column=args.name_column, within=args.within, encoding=args.encoding, who=args.user)
+        wh, Path(args.file), level=args.level, code_column=args.code_column,
+        name_column=args.name_column, within=args.within, encoding=args.encoding, who=who)
     report = result.report
     extra = "".join(f"，{label} {value}" for label, value in (("编码", report.encoding), ("坐标系", report.crs)) if value)
     levels = "、".join(LEVEL_NAMES[level] for level in report.levels.split(",") if level) or "—"
@@ -214,7 +221,9 @@ def cmd_targets_import(args) -> int:
     if not path.is_file():
         print(f"错误：找不到文件 {path}", file=sys.stderr)
         return 1
-    result = targets.import_bytes(_warehouse(args), path.read_bytes(), path.name, who=args.user or store.current_user(),
+    wh = _warehouse(args)
+    who = signin.actor(wh, args.user, "targets")
+    result = targets.import_bytes(wh, path.read_bytes(), path.name, who=who,
                                   state="proposed" if args.proposed else "confirmed")
     print(f"{path.name}：{result.message}")
     for problem in result.problems:
@@ -303,10 +312,12 @@ def _read_password(args, prompt: str = "密码：") -> str | None:
 def cmd_users_add(args) -> int:
     from etl import users
 
+    wh = _warehouse(args)
+    who = signin.actor(wh, args.user, "users", first_role=args.role)
     password = _read_password(args)
     if password is None:
         return 1
-    version = users.add_user(_warehouse(args), args.username, password, args.role, display_name=args.name)
+    version = users.add_user(wh, args.username, password, args.role, display_name=args.name, who=who)
     print(f"已添加用户 {args.username}（{users.auth.ROLES[args.role]}，数据版本 v{version}）")
     return 0
 
@@ -314,7 +325,8 @@ def cmd_users_add(args) -> int:
 def cmd_users_disable(args) -> int:
     from etl import users
 
-    version = users.disable_user(_warehouse(args), args.username)
+    wh = _warehouse(args)
+    version = users.disable_user(wh, args.username, who=signin.actor(wh, args.user, "users"))
     print(f"用户 {args.username} 已停用" + (f"（数据版本 v{version}）" if version else "（此前已停用，未作改动）"))
     return 0
 
@@ -322,10 +334,12 @@ def cmd_users_disable(args) -> int:
 def cmd_users_reset(args) -> int:
     from etl import users
 
+    wh = _warehouse(args)
+    who = signin.actor(wh, args.user, "users")
     password = _read_password(args, "新密码：")
     if password is None:
         return 1
-    version = users.reset_password(_warehouse(args), args.username, password)
+    version = users.reset_password(wh, args.username, password, who=who)
     print(f"已重置用户 {args.username} 的密码并解除锁定（数据版本 v{version}）")
     return 0
 
@@ -345,19 +359,40 @@ def cmd_users_list(args) -> int:
     return 0
 
 
+def cmd_restore(args) -> int:
+    """Exit 0: restored in full; 3: restored, but some writes could not be (listed); 1: refused."""
+    from etl import restore
+
+    wh = _warehouse(args)
+    who = args.user or store.current_user()
+    if args.force and not args.dry_run and restore.health(wh.path).state == "ok":
+        # Rebuilding a healthy warehouse replaces it: 管理 only, once it has accounts. A damaged or missing one has no
+        # accounts to check, and whoever is on the server shell restores it (recorded under --user or their login).
+        who = signin.actor(wh, args.user, "restore")
+    try:
+        summary = restore.restore(wh, force=args.force, dry_run=args.dry_run, who=who)
+    except restore.RestoreRefused as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    return 0 if summary is None or summary.complete else 3
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description="民政指标驾驶舱 数据导入工具")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help=f"数据库文件（默认：环境变量 {store.DB_ENV}，否则 data/warehouse/kpi.duckdb）")
+    # Write commands: who runs them (see etl/signin.py).
+    actor = argparse.ArgumentParser(add_help=False)
+    actor.add_argument("--user", help=f"以该账号操作（数据库中已有账号时必填；密码在提示时输入，脚本中可用环境变量 "
+                                      f"{signin.PASSWORD_ENV}）；还没有账号时只作记录，默认为当前系统用户")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("check", parents=[common], help="校验文件，列出全部问题，不写入数据库")
     p.add_argument("files", nargs="+")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("load", parents=[common], help="校验并导入文件（每个文件全部导入或全部不导入）")
+    p = sub.add_parser("load", parents=[common, actor], help="校验并导入文件（每个文件全部导入或全部不导入）")
     p.add_argument("files", nargs="+")
-    p.add_argument("--user", help="记录为导入人（默认：当前系统用户）")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("history", parents=[common], help="列出导入记录")
@@ -365,16 +400,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_history)
 
-    p = sub.add_parser("revert", parents=[common], help="撤销一个导入批次（保留记录）")
+    p = sub.add_parser("revert", parents=[common, actor], help="撤销一个导入批次（保留记录）")
     p.add_argument("load_id", type=int)
-    p.add_argument("--user")
     p.set_defaults(func=cmd_revert)
 
     p = sub.add_parser("status", parents=[common], help="数据库概况")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("build-demo", parents=[common], help="（重新）生成示例数据库")
+    p = sub.add_parser("build-demo", parents=[common, actor], help="（重新）生成示例数据库")
     p.add_argument("--regenerate", action="store_true", help="先重新生成示例报表文件")
     p.set_defaults(func=cmd_build_demo)
 
@@ -396,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("boundaries", help="地图边界：导入边界文件、列出已导入的边界、生成示例边界")
     boundaries = p.add_subparsers(dest="boundaries_command", required=True)
-    b = boundaries.add_parser("import", parents=[common], help="导入边界文件（GeoJSON、Shapefile 或其 .zip、GeoPackage）")
+    b = boundaries.add_parser("import", parents=[common, actor], help="导入边界文件（GeoJSON、Shapefile 或其 .zip、GeoPackage）")
     b.add_argument("file")
     b.add_argument("--level", required=True, choices=["township", "county"], help="township＝乡镇（街道），county＝县（市、区）")
     column = b.add_mutually_exclusive_group()
@@ -404,7 +438,6 @@ def main(argv: list[str] | None = None) -> int:
     column.add_argument("--name-column", help="地区名称所在的列")
     b.add_argument("--within", help="只在这个地区（区划代码）范围内匹配名称，如 330203")
     b.add_argument("--encoding", help="属性表的文字编码（如 GBK）；不写时自动识别")
-    b.add_argument("--user", help="记录为导入人（默认：当前系统用户）")
     b.set_defaults(func=cmd_boundaries_import)
     b = boundaries.add_parser("list", parents=[common], help="列出已导入的边界")
     b.add_argument("--json", action="store_true")
@@ -428,9 +461,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--verbose", "-v", action="store_true", help="同时列出漏提、误提和类型/比较方式/年份不一致的记录")
     t.add_argument("--json", action="store_true", help="以 JSON 输出评估结果")
     t.set_defaults(func=cmd_targets_eval)
-    t = targets.add_parser("import", parents=[common], help="导入目标值文件（xlsx 或 csv；每一行都通过检查才导入）")
+    t = targets.add_parser("import", parents=[common, actor], help="导入目标值文件（xlsx 或 csv；每一行都通过检查才导入）")
     t.add_argument("file")
-    t.add_argument("--user", help="记录为操作人（默认：当前系统用户）")
     t.add_argument("--proposed", action="store_true", help="导入为“待确认”，在目标管理页确认")
     t.set_defaults(func=cmd_targets_import)
     t = targets.add_parser("export", parents=[common], help="导出全部目标值（不含已删除的）为 xlsx")
@@ -446,16 +478,16 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("users", help="本地账号：添加、停用、重置密码、列出")
     users = p.add_subparsers(dest="users_command", required=True)
-    u = users.add_parser("add", parents=[common], help="添加用户（密码从终端输入两次，或用 --password-stdin 从标准输入读一行）")
+    u = users.add_parser("add", parents=[common, actor], help="添加用户（密码从终端输入两次，或用 --password-stdin 从标准输入读一行）")
     u.add_argument("username")
     u.add_argument("--role", required=True, choices=["view", "load", "admin"], help="view＝查看，load＝填报，admin＝管理")
     u.add_argument("--name", help="显示名")
     u.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（供脚本使用）")
     u.set_defaults(func=cmd_users_add)
-    u = users.add_parser("disable", parents=[common], help="停用用户（记录保留）")
+    u = users.add_parser("disable", parents=[common, actor], help="停用用户（记录保留）")
     u.add_argument("username")
     u.set_defaults(func=cmd_users_disable)
-    u = users.add_parser("reset", parents=[common], help="重置密码并解除锁定")
+    u = users.add_parser("reset", parents=[common, actor], help="重置密码并解除锁定")
     u.add_argument("username")
     u.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码（供脚本使用）")
     u.set_defaults(func=cmd_users_reset)
@@ -463,10 +495,15 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--json", action="store_true")
     u.set_defaults(func=cmd_users_list)
 
+    p = sub.add_parser("restore", parents=[common, actor], help="数据库损坏或丢失时，按存档的原始文件和恢复日志重建")
+    p.add_argument("--dry-run", action="store_true", help="只列出将要恢复的内容，不改动任何文件")
+    p.add_argument("--force", action="store_true", help="数据库可以正常读取时也重建（现有文件改名保留）")
+    p.set_defaults(func=cmd_restore)
+
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (store.WarehouseMissing, UserError) as exc:  # a refusal the user can act on, already in Chinese
+    except (store.WarehouseMissing, UserError, signin.Refused) as exc:  # a refusal the user can act on, in Chinese
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     except store.WarehouseBusy as exc:

@@ -2,6 +2,7 @@
 
 Order matters for "nothing is lost": the raw bytes are archived before anything parses them, every problem is collected
 before deciding, and the observations of a file go in within one published snapshot — all of a file or none of it.
+Once published, the write is recorded in the restore journal (etl/journal.py) that `python -m etl restore` replays.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Callable
 
 import pandas as pd
 
+from etl import journal
 from etl.parse import ParsedSheet, parse_sheet
 from etl.problems import ERROR, WARNING, Checked, InputError, Problem
 from etl.read import read_file
@@ -97,11 +99,23 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# Bytes, not characters: file systems limit a name to 255 bytes, and the archive adds a 17-byte prefix.
+MAX_NAME_BYTES = 200
+
+
 def safe_name(name: str) -> str:
-    """A file name that cannot escape the archive folder or carry control characters."""
+    """A file name that cannot escape the archive folder, carry control characters (C0 or C1: a terminal escape
+    starts with one) or reorder itself on screen (right-to-left overrides and other invisible format characters),
+    and fits the file system with its extension kept."""
     name = unicodedata.normalize("NFKC", Path(name.replace("\\", "/")).name)
-    name = re.sub(r"[\x00-\x1f\x7f/]", "_", name).strip(". ")
-    return name[:120] or "upload"
+    name = "".join(c for c in name if unicodedata.category(c) != "Cf")
+    name = re.sub(r"[\x00-\x1f\x7f-\x9f/]", "_", name).strip(". ")
+    stem, suffix = (name[:-len(Path(name).suffix)], Path(name).suffix) if Path(name).suffix else (name, "")
+    if len(suffix.encode("utf-8")) > 16:
+        stem, suffix = name, ""
+    while len((stem + suffix).encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return (stem + suffix).strip(". ") or "upload"
 
 
 def archive(warehouse: store.Warehouse, data: bytes, name: str) -> Path:
@@ -130,8 +144,9 @@ def check_bytes(data: bytes, name: str, warehouse: store.Warehouse | None = None
     for sheet in sheets:
         parsed = parse_sheet(sheet, report.file, catalog, regions)
         report.sheets.append(parsed)
+        report.problems.extend(sheet.problems)  # what reading found (e.g. formulas without a saved result)
         report.problems.extend(parsed.problems)
-    if not report.problems and not report.records:
+    if not report.errors and not report.records:
         report.problems.append(Problem(ERROR, report.file, "文件中没有可导入的数值", "请确认填写了数据，且表头与模板一致"))
     _validate(report, catalog, warehouse)
     report.problems.sort(key=lambda p: (p.severity != ERROR, p.sheet or "", p.row or 0, p.col or ""))
@@ -269,7 +284,9 @@ def load_batch(warehouse: store.Warehouse, files: list[tuple[bytes, str]], who: 
     if not pending:
         return results
     catalog, regions = reference()
-    with warehouse.writing() as con:
+    with journal.recording(warehouse, "load", who=who, is_demo=is_demo, loads=[]) as entry, \
+            warehouse.writing() as con:
+        entry["before"] = store.current_version(con)
         store.sync_reference(con, catalog, regions)
         for n, result in enumerate(pending, 1):
             report = result.report
@@ -277,16 +294,22 @@ def load_batch(warehouse: store.Warehouse, files: list[tuple[bytes, str]], who: 
                 continue
             messages = [(p.severity, p.sheet, p.row, p.col, p.message + (f"。处理办法：{p.hint}" if p.hint else ""))
                         for p in report.warnings]
+            archive_path = str(result.archive_path.relative_to(warehouse.path.parent))
             result.load_id, result.version = store.insert_load(
                 con, file_name=report.file, content_hash=report.content_hash, data_hash=report.data_hash,
                 sheets=",".join(s.sheet for s in report.sheets if s.records), layout=report.layout,
-                archive_path=str(result.archive_path.relative_to(warehouse.path.parent)), rows_read=report.rows_read,
+                archive_path=archive_path, rows_read=report.rows_read,
                 who=who, observations_df=report.frame(), messages=messages, is_demo=is_demo)
             audit.record(con, result.version, None, who, "load", report.file, None,
                          {"load_id": result.load_id, "file": report.file, "values": len(report.records),
                           "warnings": len(messages), "is_demo": is_demo})
             result.status = "loaded"
             result.message = f"已导入：{len(report.records)}个数值（导入批次 #{result.load_id}，数据版本 v{result.version}）"
+            entry["version"] = result.version
+            entry["loads"].append({
+                "load_id": result.load_id, "version": result.version, "file": report.file, "archive": archive_path,
+                "content_hash": report.content_hash, "data_hash": report.data_hash,
+                "at": journal.event_time(con, result.version)})
             if progress:
                 progress("write", n, len(pending), report.file)
     return results
@@ -305,13 +328,18 @@ def _mark_if_duplicate(con, result: LoadResult) -> bool:
 def revert(warehouse: store.Warehouse, load_id: int, who: str | None = None) -> int:
     """Withdraw a load: its values stop counting and earlier values come back; the record stays. Returns the version."""
     who = who or store.current_user()
-    with warehouse.writing() as con:
+    with journal.recording(warehouse, "revert", who=who) as entry, warehouse.writing() as con:
         load = store.get_load(con, load_id)
         if load is None:
             raise ValueError(f"没有编号为 #{load_id} 的导入批次")
         if load["status"] == "reverted":
             raise ValueError(f"导入批次 #{load_id} 已于{load['reverted_at']:%Y-%m-%d %H:%M}撤销，无需重复撤销")
+        entry["before"] = store.current_version(con)
         version = store.revert_load(con, load_id, who)
+        # What a restore maps to the replayed load: its id here, and its file by archive path and content.
+        entry.update(version=version, at=journal.event_time(con, version), load_id=load_id,
+                     file=load["file_name"], archive=load["archive_path"], content_hash=load["content_hash"],
+                     data_hash=load["data_hash"])
         audit.record(con, version, None, who, "revert", str(load_id),
                      {"load_id": load_id, "file": load["file_name"], "status": load["status"]},
                      {"load_id": load_id, "file": load["file_name"], "status": "reverted"})

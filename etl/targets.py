@@ -12,12 +12,14 @@ import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
 
-from etl import pipeline
-from etl.problems import InputError
+from etl import journal, pipeline
+from etl import read
+from etl.problems import ERROR, InputError, Problem
 from etl.read import decode_text
 from kpi import audit, sql, store
 from kpi import targets as kt
@@ -26,6 +28,8 @@ from kpi import targets as kt
 TABLE_COLUMNS = ["target_id", "revision", "region_code", "indicator_code", "year", "kind", "comparator", "value",
                  "value_min", "keep", "plan_attribute", "base_value", "document", "sentence", "state", "parent_id",
                  "basis", "changed_by", "changed_at", "version", "is_demo"]
+# What the restore journal keeps of a saved row: everything _row reads from it.
+JOURNAL_ROW_KEYS = (*kt.COLUMNS, "parent_id", "basis")
 
 
 @dataclass
@@ -50,8 +54,10 @@ def save(wh: store.Warehouse, rows: list[dict], *, state: str, who: str, is_demo
     target's next revision; others become new targets. Returns the data version written."""
     if state not in kt.STATES:
         raise ValueError(f"unknown target state {state!r}")
-    with wh.writing() as con:
-        version, at = store.next_event(con, "targets", None, who, detail or f"{len(rows)} targets {state}")
+    detail = detail or f"{len(rows)} targets {state}"
+    with journal.recording(wh, "targets_save", who=who, state=state, is_demo=is_demo, detail=detail) as entry, \
+            wh.writing() as con:
+        version, at = store.next_event(con, "targets", None, who, detail)
         frame = kt.current_targets(con, version - 1)
         live = frame[frame.state != "dropped"] if len(frame) else frame
         by_key = {(r.region_code, r.indicator_code, int(r.year), r.kind): (int(r.target_id), int(r.revision))
@@ -67,6 +73,9 @@ def save(wh: store.Warehouse, rows: list[dict], *, state: str, who: str, is_demo
             out.append(_row(row, target_id, revision + 1, state, who, at, version, is_demo))
         _insert(con, out)
         _audit(con, version, at, who, "targets_save", out, previous)
+        # The checked rows replay through save() itself; ids let a restore map later set_state and parent_id.
+        entry.update(before=version - 1, version=version, at=at, ids=[r["target_id"] for r in out],
+                     rows=[{k: row.get(k) for k in JOURNAL_ROW_KEYS} for row in rows])
     return version
 
 
@@ -74,7 +83,7 @@ def set_state(wh: store.Warehouse, target_ids: list[int], state: str, who: str) 
     """Confirm, drop or re-propose targets: a new revision of each with ``state``. Returns the data version."""
     if state not in kt.STATES:
         raise ValueError(f"unknown target state {state!r}")
-    with wh.writing() as con:
+    with journal.recording(wh, "targets_state", who=who, state=state) as entry, wh.writing() as con:
         version, at = store.next_event(con, "targets", None, who, f"{len(target_ids)} targets {state}")
         frame = kt.current_targets(con, version - 1)
         chosen = frame[frame.target_id.isin([int(i) for i in target_ids])]
@@ -89,6 +98,8 @@ def set_state(wh: store.Warehouse, target_ids: list[int], state: str, who: str) 
         _insert(con, out)
         _audit(con, version, at, who, f"targets_{state}", out,
                {int(r["target_id"]): _brief(r) for r in chosen.to_dict("records")})
+        entry.update(before=version - 1, version=version, at=at, ids=[r["target_id"] for r in out],
+                     keys=[list(kt.key_of(r)) for r in out])
     return version
 
 
@@ -135,9 +146,12 @@ def _insert(con, rows: list[dict]) -> None:
 
 def read_rows(data: bytes, name: str) -> list[dict]:
     """The rows of a targets file: .xlsx (first sheet, header in row 1) or .csv (UTF-8 or GBK)."""
+    if len(data) > read.MAX_FILE_BYTES:
+        raise InputError(Problem(ERROR, name, f"文件超过{read.MAX_FILE_BYTES // 2**20} MB 的上限",
+                                 "目标值文件通常只有几十KB，请确认上传的是目标值文件"))
     if name.lower().endswith((".xlsx", ".xlsm")):
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        # The data files' reader: sniffing, zip-bomb and size limits, links not followed, formulas not evaluated.
+        rows = read.read_file(Path(name), data=data, name=name)[0].rows
         if not rows:
             return []
         header = [str(h).strip() if h is not None else "" for h in rows[0]]

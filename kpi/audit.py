@@ -64,3 +64,34 @@ def ids_text(ids, limit: int = 50) -> str:
     if len(ids) <= limit:
         return ",".join(ids)
     return ",".join(ids[:limit]) + f",…（共{len(ids)}条）"
+
+
+# What each action is called on the 操作日志 page: targets_save writes rows (etl.targets.save/import),
+# targets_<state> changes the state of existing ones (etl.targets.set_state).
+ACTION_NAMES = {
+    "load": "导入报表", "revert": "撤销导入", "boundaries": "导入边界",
+    "targets_save": "目标：保存/导入/修改", "targets_confirmed": "目标：确认", "targets_dropped": "目标：删除",
+    "targets_proposed": "目标：退回待确认",
+    "user_add": "账号：添加", "user_disable": "账号：停用", "user_reset": "账号：重置密码", "user_locked": "账号：连续输错被锁定",
+}
+
+
+def action_name(action: str) -> str:
+    return ACTION_NAMES.get(action, action)
+
+
+def audit_frame(con: duckdb.DuckDBPyConnection, limit: int = 1000, actions: list[str] | None = None,
+                who: str | None = None) -> pd.DataFrame:
+    """The newest ``limit`` entries as the 操作日志 page lists them (Chinese headers, action names), optionally only
+    some actions or one person's; before/after stay the JSON text that was written, so nothing is re-interpreted."""
+    entries = audit_entries(con, None)  # one row per write: small enough to filter whole, then cut
+    if actions:
+        entries = entries[entries["action"].isin(actions)]
+    if who:
+        entries = entries[entries["who"] == who]
+    entries = entries.head(limit)
+    return pd.DataFrame({
+        "数据版本": entries["version"], "时间": entries["at"], "操作人": entries["who"],
+        "操作": entries["action"].map(action_name), "对象": entries["target"],
+        "修改前": entries["before"], "修改后": entries["after"],
+    }).reset_index(drop=True)

@@ -221,3 +221,34 @@ class Session:
         """Past its lifetime — or issued in the future (a clock set back), which is not trusted either."""
         now = now or dt.datetime.now()
         return now >= self.issued_at + ttl or now < self.issued_at - dt.timedelta(minutes=5)
+
+
+def resume(con: duckdb.DuckDBPyConnection, session: Session | None, now: dt.datetime | None = None
+           ) -> tuple[Session | None, str | None]:
+    """The session as it stands now: (session, None) while valid, else (None, why it ended — Chinese).
+
+    The role is read from the account on every call rather than trusted from sign-in time, so disabling an account
+    or changing its role takes effect on the user's next click, not when the session expires.
+    """
+    if session is None:
+        return None, None
+    if session.expired(now):
+        return None, "登录已超过有效期，请重新登录。"
+    user = get_user(con, session.username)
+    if user is None or user.disabled:
+        return None, "该账号已停用或不存在，已退出登录。"
+    if user.role != session.role:
+        session = Session(session.username, user.role, session.issued_at)
+    return session, None
+
+
+def session_for_identity(con: duckdb.DuckDBPyConnection, identity: str | None, now: dt.datetime | None = None
+                         ) -> Session:
+    """A session for someone an identity provider vouched for (st.login / OIDC): the local account of the same name
+    decides the role, so the provider proves who it is and the bureau still decides what they may do."""
+    user = get_user(con, identity) if identity else None
+    if user is None:
+        raise AuthError(f"统一身份认证的用户“{identity or '（无名称）'}”在本系统中没有账号，请联系管理员开通")
+    if user.disabled:
+        raise AuthError("该账号已停用，请联系管理员")
+    return Session.start(user, now)

@@ -420,3 +420,36 @@ INSERT_AUDIT = """
 AUDIT_ENTRIES = """
     SELECT version, "at", who, action, target, before, after FROM audit_log ORDER BY rowid DESC LIMIT $limit
 """
+
+# ---- restore (etl/restore.py) ---------------------------------------------------------------------------------------
+
+EVENT_TIME = "SELECT happened_at FROM events WHERE version = $version"
+# A health check reads every block of every table: DuckDB verifies a block's checksum only when it reads it. The table
+# name comes from the file's own catalogue (LIST_TABLES), quoted, never from a user.
+LIST_TABLES = "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary ORDER BY table_name"
+SCAN_TABLE = 'SELECT count(*), bit_xor(hash(r)) FROM (SELECT "{table}" AS r FROM "{table}")'
+# A restore replays at restore time; these put back each write's original time from the journal, given a frame
+# restored_times(version, original_at) of the replayed versions. They run on the new file before it is published, so
+# the audit log stays append-only as far as any reader ever sees. users has no version: its times are matched to the
+# time of the event that set them, so it goes before events. One UPDATE per table (DuckDB rewrites an update of an
+# indexed table as delete + insert, and a second update of the same row in one transaction can trip the key).
+RESTORE_TIMES = [
+    """
+    UPDATE users SET
+        created_at = coalesce((SELECT max(t.original_at) FROM events e JOIN restored_times t USING (version)
+                               WHERE e.happened_at = users.created_at), created_at),
+        updated_at = coalesce((SELECT max(t.original_at) FROM events e JOIN restored_times t USING (version)
+                               WHERE e.happened_at = users.updated_at), updated_at)
+    """,
+    """
+    UPDATE loads SET
+        loaded_at = coalesce((SELECT max(t.original_at) FROM restored_times t WHERE t.version = loads.version),
+                             loaded_at),
+        reverted_at = CASE WHEN revert_version IS NULL THEN reverted_at ELSE coalesce(
+            (SELECT max(t.original_at) FROM restored_times t WHERE t.version = loads.revert_version), reverted_at) END
+    """,
+    "UPDATE targets SET changed_at = t.original_at FROM restored_times t WHERE targets.version = t.version",
+    "UPDATE boundary_sets SET loaded_at = t.original_at FROM restored_times t WHERE boundary_sets.version = t.version",
+    'UPDATE audit_log SET "at" = t.original_at FROM restored_times t WHERE audit_log.version = t.version',
+    "UPDATE events SET happened_at = t.original_at FROM restored_times t WHERE events.version = t.version",
+]

@@ -30,10 +30,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DB_ENV = "KPI_DB"
 
 
+DEMO_DB_PATH = PROJECT_ROOT / "data" / "warehouse" / "kpi.duckdb"
+
+
 def default_db_path() -> Path:
     """The warehouse named by $KPI_DB, else the demo warehouse under data/."""
     env = os.environ.get(DB_ENV)
-    return Path(env) if env else PROJECT_ROOT / "data" / "warehouse" / "kpi.duckdb"
+    return Path(env) if env else DEMO_DB_PATH
 
 
 def current_user() -> str:
@@ -80,6 +83,25 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
+@contextmanager
+def held(fh, timeout: float) -> Iterator[None]:
+    """An exclusive flock on the open file ``fh``, waited for up to ``timeout`` seconds (then WarehouseBusy). The
+    kernel drops it if the process dies, so a killed writer never leaves a lock behind."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise WarehouseBusy("另一个导入任务正在写入数据库，请稍后再试。") from None
+            time.sleep(0.05)
+    try:
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 class Warehouse:
     """A warehouse file plus its writer lock, temp files and raw-file archive, all side by side."""
 
@@ -99,20 +121,8 @@ class Warehouse:
     def writer_lock(self, timeout: float = 120.0) -> Iterator[None]:
         """Serialise writers across processes. Held for the whole read-modify-publish cycle."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self._lock_path, "a+") as fh:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise WarehouseBusy("另一个导入任务正在写入数据库，请稍后再试。") from None
-                    time.sleep(0.05)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with open(self._lock_path, "a+") as fh, held(fh, timeout):
+            yield
 
     @contextmanager
     def writing(self, fresh: bool = False, timeout: float = 120.0) -> Iterator[duckdb.DuckDBPyConnection]:

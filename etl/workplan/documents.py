@@ -9,16 +9,29 @@ from __future__ import annotations
 
 import io
 import re
+import string
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
 from etl.problems import ERROR, InputError, Problem
-from etl.read import OLE2_MAGIC, ZIP_MAGIC, decode_text
+from etl.read import MAX_FILE_BYTES, OLE2_MAGIC, ZIP_MAGIC, MiB, check_zip, decode_text
 
 PDF_MAGIC = b"%PDF-"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MIN_TEXT_PER_PAGE = 10  # characters; below this on average a PDF is a scan without a text layer
+
+# Limits, far above a real work plan (5–30 pages, 10 000–60 000 characters) and below what would tie up the shared
+# server: extraction takes about 1 s per 100 000 characters, and a document's whole text is shown on the page.
+# The uploader's own cap (server.maxUploadSize) and the reports' (etl.read) are the same figure.
+MAX_DOCUMENT_BYTES = MAX_FILE_BYTES
+# document.xml of a 100-page plan is ~2 MB; the whole tree is parsed in memory, at ~10x its size.
+MAX_DOCX_XML_BYTES = 20 * MiB
+# A work plan or five-year plan runs to tens of pages; every page's text is extracted.
+MAX_PDF_PAGES = 300
+# About 150 pages of Chinese text.
+MAX_DOCUMENT_CHARS = 300_000
+_SHORTEN_HINT = "请只上传工作要点、工作总结的正文（可删去附件、附表后另存），或分成几个文件上传"
 
 
 class DocumentError(InputError):
@@ -47,6 +60,9 @@ def read_document(source: str | Path | bytes, name: str | None = None) -> str:
         name = name or "文档"
     if not data.strip():
         raise _fail(name, "文件是空的", "请确认上传的是工作要点的正文文件")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise _fail(name, f"文件大小为{len(data) / MiB:,.1f} MB，超过上限{MAX_DOCUMENT_BYTES / MiB:,.0f} MB",
+                    _SHORTEN_HINT)
     if data.startswith(PDF_MAGIC):
         text = _read_pdf(data, name)
     elif data.startswith(ZIP_MAGIC):
@@ -62,15 +78,30 @@ def read_document(source: str | Path | bytes, name: str | None = None) -> str:
         except InputError:
             raise _fail(name, "无法识别文件的文字编码(既不是UTF-8，也不是GBK/GB18030)",
                         "请用记事本或 Word 打开后另存为 UTF-8 编码的 .txt，或直接上传 .docx") from None
+        _check_length(text, name)  # before the web-page clean-up below, whose work grows with the length
         if text.lstrip()[:1] == "<" and re.match(r"\s*<(?:!doctype|html)", text, re.I):
             text = _html_to_text(text)
+    _check_length(text, name)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _check_length(text: str, name: str) -> None:
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise _fail(name, f"文档正文有{len(text):,}个字符，超过上限{MAX_DOCUMENT_CHARS:,}个(约150页)", _SHORTEN_HINT)
 
 
 def _read_docx(data: bytes, name: str) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            # The directory first: a "zip bomb" is refused before anything is unpacked.
+            check_zip(zf, name, "Word 文档", "请在 Word 中打开后“另存为”新的 .docx 文件再上传")
+            size = zf.getinfo("word/document.xml").file_size
+            if size > MAX_DOCX_XML_BYTES:
+                raise _fail(name, f"Word 文档的正文部分解压后有{size / MiB:,.0f} MB，"
+                                  f"超过上限{MAX_DOCX_XML_BYTES / MiB:,.0f} MB", _SHORTEN_HINT)
             xml = zf.read("word/document.xml")
+    except InputError as exc:
+        raise DocumentError(exc.problem) from None
     except KeyError:
         raise _fail(name, "这是一个压缩文件(如 .xlsx 或 .zip)，不是 Word 文档",
                     "请上传工作要点的 .docx、.pdf 或 .txt 文件") from None
@@ -108,7 +139,7 @@ def _paragraph_text(p) -> str:
 def _read_pdf(data: bytes, name: str) -> str:
     try:
         from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
+        from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
     except ImportError:  # pragma: no cover - pypdf is pinned in requirements.txt
         raise _fail(name, "读取 PDF 需要 pypdf 组件", "请运行 pip install -r requirements.txt 后重试") from None
     try:
@@ -118,10 +149,20 @@ def _read_pdf(data: bytes, name: str) -> str:
                 reader.decrypt("")
             except Exception:
                 raise _fail(name, "PDF 已加密，无法读取", "请去掉密码保护后重新导出 PDF，或上传 .docx") from None
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise _fail(name, f"PDF 有{len(reader.pages):,}页，超过上限{MAX_PDF_PAGES}页", _SHORTEN_HINT)
+        pages, length = [], 0
+        for page in reader.pages:  # stop as soon as the text is too long, not after extracting every page
+            pages.append(page.extract_text() or "")
+            length += len(pages[-1])
+            if length > MAX_DOCUMENT_CHARS:
+                _check_length("".join(pages), name)
     except InputError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+    except LimitReachedError:  # pypdf's own cap on what one compressed stream may unpack to ("PDF bomb")
+        raise _fail(name, "PDF 中有内容解压后过大，超过读取上限，可能是恶意构造的文件",
+                    "请重新导出 PDF，或上传 .docx / .txt 版本") from None
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError) as exc:
         raise _fail(name, f"PDF 文件已损坏，无法读取({type(exc).__name__})",
                     "请重新导出 PDF，或上传 .docx / .txt 版本") from None
     text_chars = sum(len(re.sub(r"\s", "", p)) for p in pages)
@@ -157,9 +198,32 @@ def _wraps(line: str, full: int) -> bool:
 
 def _html_to_text(html: str) -> str:
     """A web page saved as .txt/.htm: keep the text, one block per line."""
-    html = re.sub(r"(?is)<(script|style)\b.*?</\1>", "", html)
+    html = _drop_script_and_style(html)
     html = re.sub(r"(?i)<br\s*/?>|</(p|div|li|tr|h\d)>", "\n", html)
     text = re.sub(r"<[^>]+>", "", html)
     import html as html_lib
 
     return html_lib.unescape(text)
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _drop_script_and_style(html: str) -> str:
+    """Remove <script>…</script> and <style>…</style> (an unclosed one: to the end) in one pass. A regex with a lazy
+    ``.*?`` and a back-reference goes quadratic on many unclosed tags; this is linear. ASCII-only lower-casing keeps
+    the indexes of the two strings aligned."""
+    lower, out, at = html.translate(_ASCII_LOWER), [], 0
+    while True:
+        found = [(lower.find(f"<{tag}", at), tag) for tag in ("script", "style")]
+        found = [(pos, tag) for pos, tag in found if pos >= 0]
+        if not found:
+            out.append(html[at:])
+            return "".join(out)
+        pos, tag = min(found)
+        out.append(html[at:pos])
+        end = lower.find(f"</{tag}", pos)
+        close = lower.find(">", end) if end >= 0 else -1
+        if close < 0:
+            return "".join(out)
+        at = close + 1

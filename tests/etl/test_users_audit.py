@@ -50,13 +50,21 @@ def test_cli_add_list_disable_reset_with_audit(warehouse, monkeypatch, capsys):
     assert _cli(monkeypatch, wh, "users", "add", "li", "--role", "admin", "--name", "李四", "--password-stdin",
                 stdin="s3cret-pass\n") == 0
     assert "已添加用户 li（管理，数据版本 v1）" in capsys.readouterr().out
+    # From now on every user change is made as an administrator, who signs in (the password from $KPI_PASSWORD).
     assert _cli(monkeypatch, wh, "users", "add", "wang", "--role", "view", "--password-stdin",
+                stdin="another pass\n") == 1
+    assert "请用 --user 指定" in capsys.readouterr().err
+    monkeypatch.setenv("KPI_PASSWORD", "s3cret-pass")
+    assert _cli(monkeypatch, wh, "users", "add", "wang", "--role", "view", "--password-stdin", "--user", "li",
                 stdin="another pass\n") == 0
     # Refusals change nothing.
-    assert _cli(monkeypatch, wh, "users", "add", "li", "--role", "view", "--password-stdin", stdin="whatever12\n") == 1
-    assert _cli(monkeypatch, wh, "users", "add", "zhao", "--role", "view", "--password-stdin", stdin="short\n") == 1
-    assert _cli(monkeypatch, wh, "users", "add", "a b", "--role", "view", "--password-stdin", stdin="long enough\n") == 1
-    assert _cli(monkeypatch, wh, "users", "disable", "nobody") == 1
+    assert _cli(monkeypatch, wh, "users", "add", "li", "--role", "view", "--password-stdin", "--user", "li",
+                stdin="whatever12\n") == 1
+    assert _cli(monkeypatch, wh, "users", "add", "zhao", "--role", "view", "--password-stdin", "--user", "li",
+                stdin="short\n") == 1
+    assert _cli(monkeypatch, wh, "users", "add", "a b", "--role", "view", "--password-stdin", "--user", "li",
+                stdin="long enough\n") == 1
+    assert _cli(monkeypatch, wh, "users", "disable", "nobody", "--user", "li") == 1
     err = capsys.readouterr().err
     assert "用户“li”已存在" in err and "密码至少需要8个字符" in err and "用户名只能" in err and "没有用户“nobody”" in err
     assert store.current_version(wh.connect()) == 2
@@ -66,10 +74,12 @@ def test_cli_add_list_disable_reset_with_audit(warehouse, monkeypatch, capsys):
     assert "li" in out and "李四" in out and "管理" in out and "wang" in out and "查看" in out and "scrypt" not in out
 
     assert auth.authenticate(wh, "li", "s3cret-pass").role == "admin"
-    assert _cli(monkeypatch, wh, "users", "reset", "li", "--password-stdin", stdin="brand new pw\n") == 0
+    assert _cli(monkeypatch, wh, "users", "reset", "li", "--password-stdin", "--user", "li",
+                stdin="brand new pw\n") == 0
     assert auth.authenticate(wh, "li", "brand new pw").role == "admin"
-    assert _cli(monkeypatch, wh, "users", "disable", "wang") == 0
-    assert _cli(monkeypatch, wh, "users", "disable", "wang") == 0  # already disabled: no write
+    monkeypatch.setenv("KPI_PASSWORD", "brand new pw")
+    assert _cli(monkeypatch, wh, "users", "disable", "wang", "--user", "li") == 0
+    assert _cli(monkeypatch, wh, "users", "disable", "wang", "--user", "li") == 0  # already disabled: no write
     assert "此前已停用" in capsys.readouterr().out
     assert _cli(monkeypatch, wh, "users", "list", "--json") == 0
     listed = {u["username"]: u for u in json.loads(capsys.readouterr().out)}
@@ -77,25 +87,25 @@ def test_cli_add_list_disable_reset_with_audit(warehouse, monkeypatch, capsys):
 
     entries = _entries(wh)
     assert [(e["version"], e["action"], e["target"], e["who"]) for e in entries] == [
-        (1, "user_add", "li", me), (2, "user_add", "wang", me), (3, "user_reset", "li", me),
-        (4, "user_disable", "wang", me)]
+        (1, "user_add", "li", me), (2, "user_add", "wang", "li"), (3, "user_reset", "li", "li"),
+        (4, "user_disable", "wang", "li")]
     assert entries[0]["before"] is None and entries[0]["after"]["role"] == "admin"
     assert entries[0]["after"]["display_name"] == "李四"
     assert entries[2]["after"]["password_changed"] is True
     assert (entries[3]["before"]["disabled"], entries[3]["after"]["disabled"]) == (False, True)
     events = wh.connect().execute("SELECT version, action, who FROM events ORDER BY version").fetchall()
-    assert events == [(1, "users", me), (2, "users", me), (3, "users", me), (4, "users", me)]
+    assert events == [(1, "users", me), (2, "users", "li"), (3, "users", "li"), (4, "users", "li")]
     _no_secrets(wh)
 
 
 def test_cli_asks_twice_without_password_stdin(warehouse, monkeypatch, capsys):
     answers = iter(["first password", "other password"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
-    assert _cli(monkeypatch, warehouse, "users", "add", "li", "--role", "load") == 1
+    assert _cli(monkeypatch, warehouse, "users", "add", "li", "--role", "admin") == 1
     assert "两次输入的密码不一致" in capsys.readouterr().err and not warehouse.exists()
     answers = iter(["same password", "same password"])
-    assert _cli(monkeypatch, warehouse, "users", "add", "li", "--role", "load") == 0
-    assert auth.authenticate(warehouse, "li", "same password").role == "load"
+    assert _cli(monkeypatch, warehouse, "users", "add", "li", "--role", "admin") == 0
+    assert auth.authenticate(warehouse, "li", "same password").role == "admin"
 
 
 def test_every_write_path_leaves_one_entry_with_its_version(warehouse):

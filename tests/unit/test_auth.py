@@ -117,3 +117,26 @@ def test_disabled_and_reset(with_user):
     users.disable_user(with_user, "zhang", who="root")
     with pytest.raises(auth.AuthError, match="该账号已停用"):
         auth.authenticate(with_user, "zhang", "a new secret", now=T0)
+
+
+def test_resume_rereads_the_account(with_user):
+    wh = with_user
+    con = wh.connect()
+    session = auth.Session.start(auth.get_user(con, "zhang"), T0)
+    assert auth.resume(con, session, T0 + dt.timedelta(hours=1)) == (session, None)
+    assert auth.resume(con, None, T0) == (None, None)
+    assert auth.resume(con, session, T0 + auth.SESSION_TTL) == (None, "登录已超过有效期，请重新登录。")
+    forged = auth.Session("zhang", "admin", T0)  # a role the account does not hold is not kept
+    assert auth.resume(con, forged, T0)[0].role == auth.get_user(con, "zhang").role
+    users.disable_user(wh, "zhang", who="test")
+    assert auth.resume(wh.connect(), session, T0) == (None, "该账号已停用或不存在，已退出登录。")
+    assert auth.resume(wh.connect(), auth.Session("ghost", "admin", T0), T0)[0] is None
+
+
+def test_identity_provider_sign_in_takes_the_local_accounts_role(with_user):
+    con = with_user.connect()
+    assert auth.session_for_identity(con, "zhang", T0) == auth.Session("zhang", auth.get_user(con, "zhang").role, T0)
+    with pytest.raises(auth.AuthError, match="没有账号"):
+        auth.session_for_identity(con, "stranger@bureau.gov.cn", T0)
+    with pytest.raises(auth.AuthError, match="没有账号"):
+        auth.session_for_identity(con, None, T0)
