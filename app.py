@@ -1,8 +1,9 @@
 """民政指标驾驶舱 — the router and the frame around every page.
 
-The frame: the sidebar footer with the data version and a 示例数据 badge, the first-run build of the demo warehouse,
-and a calm message instead of a traceback when the warehouse file cannot be read. Pages live in pages/; adding one is
-one more ``st.Page`` in PAGES.
+The frame: who is signed in (checked against the account at every run, before any page draws), the sign-in form
+where the deployment shows nothing to anonymous visitors (data/access.toml), the sidebar footer with the data version
+and a 示例数据 badge, the first-run build of the demo warehouse, and a calm message instead of a traceback when the
+warehouse file is missing or cannot be read. Pages live in pages/; adding one is one more ``st.Page`` in PAGES.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ PAGES = {
         st.Page("pages/data.py", title="数据管理", url_path="data"),
     ],
 }
+# Listed only for 管理: nobody else may open it, so nobody else needs to see it.
+AUDIT_PAGE = st.Page("pages/audit.py", title="操作日志", url_path="audit")
 
 
 def build_demo_command(wh: store.Warehouse) -> str:
@@ -73,12 +76,47 @@ def unreadable(wh: store.Warehouse) -> None:
     st.error("数据库文件无法读取，页面暂时无法显示数据。")
     st.markdown(
         "数据库文件可能已损坏，或者不是本系统的数据库。请联系系统管理员在服务器上处理：\n\n"
-        "1. 如有备份，用备份文件替换下面的数据库文件，然后刷新本页面；\n"
-        "2. 没有备份时，运行下面的命令重新生成示例数据库（原文件会被替换；已导入的原始报表保存在数据库旁的 archive 文件夹中，"
-        "可重新导入）。"
+        "1. 有备份时，用备份的数据库文件替换下面的文件，然后刷新本页面；\n"
+        "2. 没有备份时，运行下面的第一条命令，按存档的原始文件和恢复日志重建数据库：逐条显示进度，最后列出未能恢复的内容；"
+        "损坏的文件会改名保留，不会删除；\n"
+        "3. 示例数据库也可以用第二条命令重新生成。\n\n恢复完成后刷新本页面即可。"
     )
+    st.code(restore_command(wh), language="bash")
     st.code(build_demo_command(wh), language="bash")
     st.caption(f"数据库文件：{shared.plain(wh.path)}")
+
+
+def restore_command(wh: store.Warehouse) -> str:
+    return f"python -m etl restore --db {shlex.quote(str(wh.path))}"
+
+
+def missing(wh: store.Warehouse) -> None:
+    """The warehouse file is gone but its archive of raw files is there: this was a working warehouse, not a first
+    run, so the demo must not quietly take its place."""
+    st.title("民政指标驾驶舱")
+    st.error("数据库文件不存在，页面暂时无法显示数据。")
+    st.markdown("数据库文件可能被误删或移走。请联系系统管理员在服务器上处理：有备份时，把备份的数据库文件放回下面的位置后"
+                "刷新本页面；没有备份时，运行下面的命令，按存档的原始文件和恢复日志重建数据库（逐条显示进度，最后列出未能恢复的"
+                "内容）。")
+    st.code(restore_command(wh), language="bash")
+    st.caption(f"数据库文件：{shared.plain(wh.path)}；原始文件存档：{shared.plain(wh.archive_dir)}")
+
+
+def had_data(wh: store.Warehouse) -> bool:
+    """Whether raw files were ever archived beside this warehouse path (see etl.pipeline.archive) — except for the
+    project's own demo warehouse, which a first run (or a deleted file) simply builds again."""
+    if wh.path.resolve() == store.DEMO_DB_PATH.resolve():
+        return False
+    return wh.archive_dir.is_dir() and any(wh.archive_dir.iterdir())
+
+
+def sign_in_required(wh: store.Warehouse, pol, screen: bool) -> None:
+    """This deployment shows nothing to visitors who have not signed in (data/access.toml)."""
+    st.title("民政指标驾驶舱")
+    st.info("本系统需要登录后查看。" + ("大屏也需要登录：请用“查看”及以上角色的账号登录。" if screen else ""))
+    left, _ = st.columns([1, 2])
+    with left:
+        shared.sign_in_form(wh, pol, "main")
 
 
 def sidebar_footer(info: dict) -> None:
@@ -98,10 +136,20 @@ def wall_display() -> bool:
 
 
 wh = shared.warehouse()
+pol = shared.policy()
+current = shared.resume_session(wh, pol)
+pages = {**PAGES, "数据": PAGES["数据"] + [AUDIT_PAGE]} if shared.allowed("audit") else PAGES
 # Always first: a run that never calls it would fall back to listing pages/ as pages.
-page = st.navigation(PAGES, position="hidden" if wall_display() else "sidebar")
-if page.url_path == "screen":
+page = st.navigation(pages, position="hidden" if wall_display() else "sidebar")
+screen = page.url_path == "screen"
+if not screen and pol.may_view(current):  # else the sign-in form is the page itself
+    shared.account_box(wh, pol)
+if not pol.may_view(current, screen=screen):
+    sign_in_required(wh, pol, screen)
+elif screen:
     page.run()  # the wall display draws its own frame, and waits out a missing or unreadable warehouse by itself
+elif not wh.exists() and not shared.demo_build(str(wh.path)).running and had_data(wh):
+    missing(wh)
 elif shared.demo_build(str(wh.path)).running or not wh.exists():
     first_run(wh)
 else:

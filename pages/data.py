@@ -2,6 +2,8 @@
 
 The same etl.pipeline functions as ``python -m etl check / load / revert``; nothing here decides what is valid.
 Everything that came from a file (names, cell text in messages) is shown through shared.plain() or st.dataframe.
+Uploading needs 填报, reverting 管理, downloading a raw file any signed-in user (kpi.access); the history is shown to
+whoever may view the dashboard.
 """
 
 import streamlit as st
@@ -22,13 +24,17 @@ shared.show_flash()
 st.subheader("上传报表")
 # A new key empties the uploader after a load (the outcome is shown above it).
 upload_round = st.session_state.setdefault("upload_round", 0)
-uploads = st.file_uploader(
-    "选择报表文件（xlsx、xls 或 csv，可多选）",
-    type=["xlsx", "xls", "csv"],
-    accept_multiple_files=True,
-    key=f"uploads_{upload_round}",
-    help="每个文件先逐格校验、列出全部问题，不写入数据库；没有错误的文件才能导入，且每个文件要么全部导入，要么完全不导入。",
-)
+uploads = None
+if shared.allowed("load"):
+    uploads = st.file_uploader(
+        "选择报表文件（xlsx、xls 或 csv，可多选）",
+        type=["xlsx", "xls", "csv"],
+        accept_multiple_files=True,
+        key=f"uploads_{upload_round}",
+        help="每个文件先逐格校验、列出全部问题，不写入数据库；没有错误的文件才能导入，且每个文件要么全部导入，要么完全不导入。",
+    )
+else:
+    st.info(shared.refusal_text("load"), icon=":material/lock:")
 
 if uploads:
     files = [(u.getvalue(), u.name) for u in uploads]
@@ -60,7 +66,7 @@ if uploads:
         disabled=not passed,
         key="load",
         help="有错误的文件不会导入，改正后重新上传即可；内容与已导入文件完全相同的文件不会重复导入。",
-    ):
+    ) and not shared.refuse("load"):
         bar = st.progress(0.0, text="开始导入……")
 
         def progress(stage: str, done: int, total: int, name: str) -> None:
@@ -71,7 +77,7 @@ if uploads:
                 bar.progress(0.5 + 0.5 * done / total, text=f"正在写入数据库（{done}/{total}）：{shared.plain(name)}")
 
         try:
-            results = pipeline.load_batch(wh, files, progress=progress)
+            results = pipeline.load_batch(wh, files, who=shared.who(), progress=progress)
         except store.WarehouseBusy as exc:
             bar.empty()
             st.warning(str(exc))
@@ -122,7 +128,9 @@ with left:
 
 with right:
     archived = (wh.path.parent / load["archive_path"]).resolve() if load["archive_path"] else None
-    if archived and archived.is_relative_to(wh.archive_dir.resolve()) and archived.is_file():
+    if not shared.allowed("download_raw"):
+        st.caption("登录后可下载原始文件。")
+    elif archived and archived.is_relative_to(wh.archive_dir.resolve()) and archived.is_file():
         st.download_button("下载原始文件", data=archived.read_bytes, file_name=load["file_name"],
                            icon=":material/download:", key=f"download_{load_id}", on_click="ignore")
     else:
@@ -131,19 +139,21 @@ with right:
     confirming = st.session_state.get("revert_confirm") == load_id
     if load["status"] != "active":
         st.caption(f"该批次{load['状态']}。")
+    elif not shared.allowed("revert"):
+        st.caption("撤销导入批次需要以“管理”角色登录。")
     elif not confirming:
         st.button("撤销此批次……", icon=":material/undo:", key="revert",
                   on_click=st.session_state.__setitem__, args=("revert_confirm", load_id))
 
-if load["status"] == "active" and confirming:
+if load["status"] == "active" and confirming and shared.allowed("revert"):
     st.warning(f"确定撤销导入批次 #{load_id}？撤销后该批次的 {load['数值个数']} 个数值不再计入，"
                "此前的数值恢复生效；导入记录仍然保留。")
     yes, no, _ = st.columns([1, 1, 6])
     no.button("取消", key="revert_cancel", on_click=st.session_state.pop, args=("revert_confirm", None))
-    if yes.button("确认撤销", type="primary", key="revert_confirm_button"):
+    if yes.button("确认撤销", type="primary", key="revert_confirm_button") and not shared.refuse("revert"):
         st.session_state.pop("revert_confirm", None)
         try:
-            version = pipeline.revert(wh, int(load_id))
+            version = pipeline.revert(wh, int(load_id), who=shared.who())
         except (ValueError, store.WarehouseBusy) as exc:
             st.error(str(exc))
         else:

@@ -169,38 +169,38 @@ if rows:
 # ---- edit the 2030 targets ------------------------------------------------------------------------------------------
 
 with st.expander("编辑2030年目标", icon=":material/edit:"):
-    own = plan.plan_targets(shared.target_book(key).records, shown.code)
-    codes = [i.code for i in catalog if i.direction != "monitor"]
-    # Outside the form: picking an indicator reruns, so the form below starts from that indicator's current target.
-    edit_code = st.selectbox("指标", codes, format_func=lambda c: f"{catalog.get(c).name}（{c}）",
-                             index=codes.index(next(iter(own), codes[0])), key="plan_edit_code")
-    current = own.get(edit_code)
-    with st.form(f"plan_target_form_{shown.code}_{edit_code}"):
-        cols = st.columns([1, 1, 1])
-        value = cols[0].number_input("2030年目标值", value=float(current.target.value) if current else None,
-                                     format="%g")
-        attribute = cols[1].selectbox("属性", ["预期性", "约束性"],
-                                      index=1 if current and current.plan_attribute == "约束性" else 0)
-        who = cols[2].text_input("操作人", key="plan_operator")
-        submitted = st.form_submit_button("保存目标", type="primary")
-    if submitted:
-        if not who.strip():
-            st.error("请填写“操作人”，系统会记录谁修改了目标。")
-        elif value is None:
-            st.error("请填写2030年目标值。")
-        else:
-            ind = catalog.get(edit_code)
-            base = next((r.base for r in rows if r.indicator.code == edit_code and not r.inherited), None)
-            row_in = {"region_code": shown.code, "indicator_code": edit_code, "year": plan.PLAN_YEAR,
-                      "comparator": current.target.comparator if current else ("<=" if ind.direction == "down" else ">="),
-                      "value": value, "kind": "five_year", "plan_attribute": attribute,
-                      "base_value": current.base_value if current and current.base_value is not None else base,
-                      "document": current.document if current else "十五五规划页面录入",
-                      "sentence": current.sentence if current else ""}
-            clean, problems = kt.check_rows([row_in], catalog, regions, first_line=1, where="第{line}条")
-            if problems:
-                st.error("目标未保存：" + "；".join(problems))
+    if not shared.allowed("plan_targets"):
+        st.info(shared.refusal_text("plan_targets"), icon=":material/lock:")
+    else:
+        own = plan.plan_targets(shared.target_book(key).records, shown.code)
+        codes = [i.code for i in catalog if i.direction != "monitor"]
+        # Outside the form: picking an indicator reruns, so the form below starts from that indicator's current target.
+        edit_code = st.selectbox("指标", codes, format_func=lambda c: f"{catalog.get(c).name}（{c}）",
+                                 index=codes.index(next(iter(own), codes[0])), key="plan_edit_code")
+        current = own.get(edit_code)
+        with st.form(f"plan_target_form_{shown.code}_{edit_code}"):
+            cols = st.columns([1, 1])
+            value = cols[0].number_input("2030年目标值", value=float(current.target.value) if current else None,
+                                         format="%g")
+            attribute = cols[1].selectbox("属性", ["预期性", "约束性"],
+                                          index=1 if current and current.plan_attribute == "约束性" else 0)
+            submitted = st.form_submit_button("保存目标", type="primary")
+        if submitted and not shared.refuse("plan_targets"):
+            if value is None:
+                st.error("请填写2030年目标值。")
             else:
-                version = et.save(wh, clean, state="confirmed", who=who.strip(), detail="十五五规划页面修改2030年目标")
-                shared.flash("success", f"已保存{ind.name}2030年目标 {value:g}（数据版本 v{version}）。")
-                st.rerun()
+                ind = catalog.get(edit_code)
+                base = next((r.base for r in rows if r.indicator.code == edit_code and not r.inherited), None)
+                row_in = {"region_code": shown.code, "indicator_code": edit_code, "year": plan.PLAN_YEAR,
+                          "comparator": current.target.comparator if current else ("<=" if ind.direction == "down" else ">="),
+                          "value": value, "kind": "five_year", "plan_attribute": attribute,
+                          "base_value": current.base_value if current and current.base_value is not None else base,
+                          "document": current.document if current else "十五五规划页面录入",
+                          "sentence": current.sentence if current else ""}
+                clean, problems = kt.check_rows([row_in], catalog, regions, first_line=1, where="第{line}条")
+                if problems:
+                    st.error("目标未保存：" + "；".join(problems))
+                else:
+                    version = et.save(wh, clean, state="confirmed", who=shared.who(), detail="十五五规划页面修改2030年目标")
+                    shared.flash("success", f"已保存{ind.name}2030年目标 {value:g}（数据版本 v{version}）。")
+                    st.rerun()

@@ -21,7 +21,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from etl import pipeline
 from etl.parse import LAYOUT_NAMES
-from kpi import app_data, choropleth, decompose, geo, provenance, scorecard, screen, store, targets, trend
+from kpi import access, app_data, audit, auth, choropleth, decompose, geo, provenance, scorecard, screen, store, targets, trend
 from kpi import ranking as ranking_
 from kpi.periods import Period
 
@@ -160,6 +160,17 @@ def load_history(key: DataKey) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def load_warnings(key: DataKey, load_id: int) -> pd.DataFrame:
     return app_data.load_warnings(_con(key), load_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=_KEEP)
+def audit_log(key: DataKey) -> pd.DataFrame:
+    """The raw audit entries (for the filter choices)."""
+    return audit.audit_entries(_con(key), None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def audit_frame(key: DataKey, actions: tuple[str, ...], who: str | None) -> pd.DataFrame:
+    return audit.audit_frame(_con(key), actions=list(actions), who=who)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -413,6 +424,140 @@ def plan_map(key: DataKey, region: str, code: str, period: str) -> dict | None:
                       key.version)
     painted, legend = plan.paint_gaps(view.features, found, row.indicator)
     return {"view": view, "cells": painted, "legend": legend, "gaps": found}
+
+
+# ---- who is signed in ------------------------------------------------------------------------------------------------
+# The session lives in st.session_state (one per browser tab; a reload signs out). app.py calls resume_session() once
+# per run, before any page: pages then ask session() / refuse() and never read the raw state themselves.
+
+SESSION_KEY = "kpi_session"
+
+
+def policy() -> access.Policy:
+    """The deployment's access policy, read at every run (a small file) so an edit applies at the next click. A file
+    that cannot be read closes anonymous viewing rather than opening it."""
+    try:
+        return access.load_policy()
+    except access.AccessFileError as exc:
+        log.error("%s", exc)
+        st.error("访问设置文件有误，已暂时关闭免登录查看，请管理员修改：" + plain(exc))
+        return access.Policy(anonymous_pages=False, anonymous_screen=False, oidc=False)
+
+
+def resume_session(wh: store.Warehouse, pol: access.Policy) -> auth.Session | None:
+    """This run's signed-in user, re-checked against the account (expiry, disabled, role changes)."""
+    session = st.session_state.get(SESSION_KEY)
+    try:
+        con = wh.connect()
+        if session is None and pol.oidc and _oidc_signed_in():
+            identity = st.user.get("email") or st.user.get("sub")
+            try:
+                session = auth.session_for_identity(con, identity)
+            except auth.AuthError as exc:
+                st.session_state.pop(SESSION_KEY, None)
+                st.error(plain(exc))
+                return None
+        session, why = auth.resume(con, session)
+    except (store.WarehouseMissing, app_data.WarehouseUnreadable, OSError):
+        session, why = None, None  # the frame says what is wrong with the warehouse; nobody is signed in meanwhile
+    except Exception:  # a damaged file can fail in DuckDB itself; the frame reports it
+        log.exception("cannot check the session against the warehouse")
+        session, why = None, None
+    if session is None:
+        st.session_state.pop(SESSION_KEY, None)
+        if why:
+            flash("warning", why)
+    else:
+        st.session_state[SESSION_KEY] = session
+    return session
+
+
+def _oidc_signed_in() -> bool:
+    try:
+        return bool(st.user.is_logged_in)
+    except Exception:  # no [auth] section in secrets.toml: OIDC is not configured on this server
+        return False
+
+
+def session() -> auth.Session | None:
+    return st.session_state.get(SESSION_KEY)
+
+
+def refusal_text(action: str) -> str | None:
+    """Why the signed-in user may not do ``action``, ready for Markdown (the user name is made inert), or None."""
+    why = access.refusal(session(), action)
+    if why is None:
+        return None
+    return plain(why) + ("" if session() else "请在左侧栏登录。")
+
+
+def refuse(action: str) -> bool:
+    """Show why the signed-in user may not do ``action`` and return True; False when they may. Every write calls it
+    right before writing, even behind a disabled button: a button's state is the browser's to claim."""
+    why = refusal_text(action)
+    if why:
+        st.error(why)
+        return True
+    return False
+
+
+def allowed(action: str) -> bool:
+    return access.allowed(session(), action)
+
+
+def who() -> str:
+    """The signed-in user as recorded in history and the audit log."""
+    return session().username
+
+
+def sign_in_form(wh: store.Warehouse, pol: access.Policy, key: str) -> None:
+    """The local-account form (and the identity-provider button when configured). The attempt runs in the submit
+    callback, before any widget is drawn, so the typed password can be wiped from the session state at once."""
+    with st.form(f"sign_in_{key}", border=False):
+        st.text_input("用户名", key=f"sign_in_user_{key}", autocomplete="username")
+        st.text_input("密码", type="password", key=f"sign_in_password_{key}", autocomplete="current-password")
+        st.form_submit_button("登录", type="primary", width="stretch", on_click=_attempt_sign_in, args=(wh, key))
+    problem = st.session_state.pop(f"sign_in_problem_{key}", None)
+    if problem:
+        st.error(plain(problem))
+    if pol.oidc:
+        if st.button("统一身份认证登录", key=f"oidc_{key}", width="stretch"):
+            st.login()
+
+
+def _attempt_sign_in(wh: store.Warehouse, key: str) -> None:
+    """auth.authenticate with what was typed; a wrong password costs the same time whatever the reason, and the
+    account locks after auth.MAX_FAILURES failures in a row."""
+    username = st.session_state.get(f"sign_in_user_{key}", "")
+    password = st.session_state.get(f"sign_in_password_{key}", "")
+    st.session_state[f"sign_in_password_{key}"] = ""
+    try:
+        user = auth.authenticate(wh, username, password)
+    except auth.AuthError as exc:
+        st.session_state[f"sign_in_problem_{key}"] = str(exc)
+    except store.WarehouseBusy:
+        st.session_state[f"sign_in_problem_{key}"] = "数据库正忙（正在导入），请稍后再试。"
+    else:
+        st.session_state[SESSION_KEY] = auth.Session.start(user)
+        log.info("signed in: %s (%s)", user.username, user.role)
+
+
+def sign_out() -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    if _oidc_signed_in():
+        st.logout()
+
+
+def account_box(wh: store.Warehouse, pol: access.Policy) -> None:
+    """The sidebar's sign-in form, or who is signed in and a sign-out button."""
+    current = session()
+    with st.sidebar:
+        if current is None:
+            with st.expander("登录", icon=":material/login:"):
+                sign_in_form(wh, pol, "sidebar")
+        else:
+            st.caption(f"已登录：{plain(current.username)}（{auth.ROLES.get(current.role, current.role)}）")
+            st.button("退出登录", icon=":material/logout:", key="sign_out", on_click=sign_out)
 
 
 # ---- plain text ------------------------------------------------------------------------------------------------------

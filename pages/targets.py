@@ -28,16 +28,16 @@ LABEL_CODES = {v: k for k, v in CODE_LABELS.items()}
 KIND_TEXT = {"target": "目标", "actual": "完成情况", "standard": "现行标准"}
 
 st.title("目标管理")
+controls.show_url_problems()
 shared.show_flash()
-who = st.sidebar.text_input("操作人", value=st.session_state.get("operator", ""), key="operator",
-                            help="记录在每条目标的修改历史中")
+# Every write below needs 管理 (kpi.access); the signed-in user is who the history and audit log record.
+locked = not shared.allowed("targets")
+if locked:
+    st.info("当前为只读：可以提取、查看目标，" + shared.refusal_text("targets"), icon=":material/lock:")
 
 
-def need_operator() -> bool:
-    if not who.strip():
-        st.error("请先在左侧填写“操作人”，系统会记录谁确认或修改了目标。")
-        return False
-    return True
+def may_write() -> bool:
+    return not shared.refuse("targets")
 
 
 def save_rows(rows: list[dict], state: str, what: str) -> None:
@@ -50,7 +50,7 @@ def save_rows(rows: list[dict], state: str, what: str) -> None:
     if not clean:
         st.warning("没有选中任何目标。")
         return
-    version = et.save(wh, clean, state=state, who=who.strip(), detail=what)
+    version = et.save(wh, clean, state=state, who=shared.who(), detail=what)
     done = {"proposed": "已保存为待确认", "confirmed": "已确认", "dropped": "已删除"}[state]
     shared.flash("success", f"{done} {len(clean)} 条目标（数据版本 v{version}）。")
     st.rerun()
@@ -96,7 +96,7 @@ with extract_tab:
                 st.session_state["extraction"] = {"text": text, "name": name, "region": plan_region,
                                                   "records": [record_fields(r) for r in found]}
         except workplan.DocumentError as exc:
-            st.error(str(exc))
+            st.error(shared.plain(exc))  # the message names the uploaded file
 
     extraction = st.session_state.get("extraction")
     if extraction:
@@ -149,9 +149,9 @@ with extract_tab:
                                    row["目标值"], row["区间下限"], extraction["name"], row["原文"])
                   for row in edited.to_dict("records") if row["采用"]]
         buttons = st.columns([1, 1, 4])
-        if buttons[0].button("保存为待确认", disabled=not chosen) and need_operator():
+        if buttons[0].button("保存为待确认", disabled=locked or not chosen) and may_write():
             save_rows(chosen, "proposed", f"proposed from {extraction['name']}")
-        if buttons[1].button("确认所选", type="primary", disabled=not chosen) and need_operator():
+        if buttons[1].button("确认所选", type="primary", disabled=locked or not chosen) and may_write():
             save_rows(chosen, "confirmed", f"confirmed from {extraction['name']}")
         if others:
             with st.expander(f"完成情况和现行标准（{len(others)} 条，不作为目标）"):
@@ -190,12 +190,12 @@ with pending_tab:
                               selection_mode="multi-row", key="pending_table")
         ids = [int(pending.iloc[i]["target_id"]) for i in picked.selection.rows]
         cols = st.columns([1, 1, 4])
-        if cols[0].button("确认所选", type="primary", disabled=not ids, key="confirm_pending") and need_operator():
-            version = et.set_state(wh, ids, "confirmed", who.strip())
+        if cols[0].button("确认所选", type="primary", disabled=locked or not ids, key="confirm_pending") and may_write():
+            version = et.set_state(wh, ids, "confirmed", shared.who())
             shared.flash("success", f"已确认 {len(ids)} 条目标（数据版本 v{version}）。")
             st.rerun()
-        if cols[1].button("删除所选", disabled=not ids, key="drop_pending") and need_operator():
-            version = et.set_state(wh, ids, "dropped", who.strip())
+        if cols[1].button("删除所选", disabled=locked or not ids, key="drop_pending") and may_write():
+            version = et.set_state(wh, ids, "dropped", shared.who())
             shared.flash("success", f"已删除 {len(ids)} 条目标（数据版本 v{version}，记录保留）。")
             st.rerun()
 
@@ -218,7 +218,7 @@ with confirmed_tab:
         })
         changed = st.data_editor(
             view, hide_index=True, width="stretch", key=f"confirmed_editor_{key.version}",
-            disabled=["地区", "指标", "年度", "类型", "原文"],
+            disabled=True if locked else ["地区", "指标", "年度", "类型", "原文"],
             column_config={"比较方式": st.column_config.SelectboxColumn(options=list(kt.COMPARATOR_NAMES)),
                            "目标值": st.column_config.NumberColumn(format="%g"),
                            "区间下限": st.column_config.NumberColumn(format="%g")})
@@ -226,7 +226,7 @@ with confirmed_tab:
                 if any(not (pd.isna(view.at[i, c]) and pd.isna(changed.at[i, c])) and view.at[i, c] != changed.at[i, c]
                        for c in ("比较方式", "目标值", "区间下限", "保持"))]
         cols = st.columns([1, 1, 4])
-        if cols[0].button(f"保存修改（{len(diff)}）", disabled=not diff, type="primary") and need_operator():
+        if cols[0].button(f"保存修改（{len(diff)}）", disabled=locked or not diff, type="primary") and may_write():
             rows = []
             for i in diff:
                 row = {c: editable.at[i, c] for c in kt.COLUMNS}
@@ -239,9 +239,9 @@ with confirmed_tab:
     with st.expander("从 xlsx 或 csv 导入目标值", icon=":material/upload:"):
         st.caption("列：地区代码、指标代码、年度、比较方式（>=、<=、=、+）、目标值，可选区间下限、目标类型、保持、属性、"
                    "基期值、来源文件、原文（即“导出 xlsx”的格式）。每一行都通过检查才导入，否则一行也不导入。")
-        file = st.file_uploader("目标值文件", type=["xlsx", "csv"], key=f"targets_import_{key.version}")
-        if file is not None and st.button("导入", key="import_targets") and need_operator():
-            result = et.import_bytes(wh, file.getvalue(), file.name, who=who.strip())
+        file = None if locked else st.file_uploader("目标值文件", type=["xlsx", "csv"], key=f"targets_import_{key.version}")
+        if file is not None and st.button("导入", key="import_targets") and may_write():
+            result = et.import_bytes(wh, file.getvalue(), file.name, who=shared.who())
             if result.status == "imported":
                 shared.flash("success", result.message)
                 st.rerun()
@@ -288,7 +288,7 @@ with split_tab:
                     + ("" if ok else "：合计与上级目标不一致，请调整后再保存"))
             else:
                 ok = True
-            if st.button("保存分解", type="primary", disabled=not ok) and need_operator():
+            if st.button("保存分解", type="primary", disabled=locked or not ok) and may_write():
                 rows = decompose.rows(parent, [dataclasses.replace(s, value=v) for s, v in zip(shares, edited["分解目标"])],
                                       method)
                 save_rows(rows, "confirmed", f"split target {target_id}")

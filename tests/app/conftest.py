@@ -52,3 +52,25 @@ def run_app(page: str | None = None) -> AppTest:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+PASSWORD = "correct-horse-9"
+
+
+def add_account(db: Path, username: str = "张三", role: str = "admin") -> None:
+    """A local account in the warehouse at ``db`` (password PASSWORD), as `python -m etl users add` makes it."""
+    from etl import users
+    from kpi import store
+
+    users.add_user(store.Warehouse(db), username, PASSWORD, role, who="test")
+
+
+def sign_in(at: AppTest, db: Path, username: str = "张三", role: str = "admin") -> AppTest:
+    """``at`` with ``username`` signed in (the account is created first), as after the sign-in form; not yet rerun."""
+    from kpi import auth, store
+    from pages.shared import SESSION_KEY
+
+    add_account(db, username, role)
+    user = auth.get_user(store.Warehouse(db).connect(), username)
+    at.session_state[SESSION_KEY] = auth.Session.start(user)
+    return at

@@ -11,7 +11,7 @@ import etl
 from etl import pipeline
 from kpi import store
 from kpi.catalog import load_catalog
-from tests.app.conftest import run_app
+from tests.app.conftest import run_app, sign_in
 from tests.app.workbooks import FIRST_FILE, VALUES_PER_FILE, month_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,7 +51,20 @@ def test_unreadable_warehouse_shows_what_to_do(tmp_path, monkeypatch):
     at = run_app()
     assert texts(at.error) == ["数据库文件无法读取，页面暂时无法显示数据。"]
     assert f"python -m etl build-demo --db {bad}" in texts(at.code)
+    assert f"python -m etl restore --db {bad}" in texts(at.code)
     assert bad.read_bytes().startswith(b"this is not")  # left alone for the administrator
+
+
+def test_a_lost_warehouse_is_not_replaced_by_the_demo(db, monkeypatch):
+    """The file is gone but raw files were archived beside it: a working warehouse was lost, so the app says so and
+    how to restore it, and does not quietly build demo data in its place."""
+    started = []
+    monkeypatch.setattr("pages.shared.DemoBuild.start", lambda self, retry=False: started.append(retry))
+    db.unlink()
+    at = run_app()
+    assert texts(at.error) == ["数据库文件不存在，页面暂时无法显示数据。"]
+    assert f"python -m etl restore --db {db}" in texts(at.code)
+    assert started == [] and not db.exists()
 
 
 def test_first_run_builds_the_demo_warehouse_with_progress(tmp_path, monkeypatch):
@@ -137,28 +150,36 @@ def test_data_page_shows_the_load_history(db):
     assert list(history["文件"]) == [FIRST_FILE]
     assert list(history["状态"]) == ["有效"]
     assert at.selectbox[0].options == [f"#1\u3000{FIRST_FILE}\u3000（有效）"]
+    # Nobody signed in: the history is there, the uploader, the raw file and the revert button are not.
+    assert not at.file_uploader and not at.get("download_button") and not [b for b in at.button if b.key == "revert"]
+    assert texts(at.info)[0].startswith("导入报表需要登录（填报、管理角色）")
+    sign_in(at, db, "查看员", "view").run()
     assert [b.label for b in at.get("download_button")] == ["下载原始文件"]
+    assert not at.file_uploader  # 查看 may download, not load
 
 
 def test_upload_check_then_load(db):
-    at = run_app("pages/data.py")
+    at = sign_in(run_app("pages/data.py"), db, "填报员", "load").run()
+    base = version(db)  # the account is a write of its own
     at.file_uploader[0].set_value(("海曙区2026年9月.xlsx", month_xlsx("2026年9月"), XLSX)).run()
     assert not at.exception
     assert any("海曙区2026年9月" in m and "可以导入" in m for m in texts(at.markdown))
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["错误"], metrics["识别出的数值"], metrics["报告期"]) == ("0", str(VALUES_PER_FILE), "2026-09")
-    assert version(db) == 1  # checking writes nothing
+    assert version(db) == base  # checking writes nothing
 
     at.button(key="load").click().run()
     assert not at.exception
     assert texts(at.success) == ["导入完成：已导入 1 个。"]
-    assert version(db) == 2
+    assert version(db) == base + 1
+    assert store.list_loads(store.Warehouse(db).connect())["loaded_by"].iloc[0] == "填报员"
+    assert not [b for b in at.button if b.key == "revert"]  # 填报 loads; only 管理 reverts
     assert list(at.dataframe[0].value["文件"]) == ["海曙区2026年9月.xlsx", FIRST_FILE]
     assert len(at.file_uploader[0].value or []) == 0  # emptied for the next files
 
 
 def test_bad_file_is_reported_with_its_cell_and_not_loaded(db):
-    at = run_app("pages/data.py")
+    at = sign_in(run_app("pages/data.py"), db, "填报员", "load").run()
     bad = month_xlsx(rows=[["南门街道", 300, 200, 120, 8000, 3], ["不存在街道", 90, 60, 30, 1000, 1]])
     at.file_uploader[0].set_value(("坏文件.xlsx", bad, XLSX)).run()
     assert not at.exception
@@ -169,22 +190,22 @@ def test_bad_file_is_reported_with_its_cell_and_not_loaded(db):
     assert "未知的地区“不存在街道”" in first["问题"]
     load = at.button(key="load")
     assert load.disabled and load.label == "没有可导入的文件"
-    assert version(db) == 1
+    assert version(db) == 2  # the load and the account only
 
 
 def test_revert_asks_for_confirmation(db):
-    at = run_app("pages/data.py")
+    at = sign_in(run_app("pages/data.py"), db, "管理员", "admin").run()
     at.button(key="revert").click().run()
     assert texts(at.warning)[0].startswith("确定撤销导入批次 #1？")
-    assert version(db) == 1  # nothing happens before the confirmation
+    assert version(db) == 2  # nothing happens before the confirmation (v2 is the account)
 
     at.button(key="revert_cancel").click().run()
-    assert not at.warning and version(db) == 1
+    assert not at.warning and version(db) == 2
 
     at.button(key="revert").click().run()
     at.button(key="revert_confirm_button").click().run()
     assert not at.exception
-    assert texts(at.success)[0].startswith("已撤销导入批次 #1（数据版本 v2）")
-    assert version(db) == 2
+    assert texts(at.success)[0].startswith("已撤销导入批次 #1（数据版本 v3）")
+    assert version(db) == 3
     assert at.dataframe[0].value["状态"].iloc[0].startswith("已撤销（")
     assert not [b for b in at.button if b.key == "revert"]  # a reverted load cannot be reverted again

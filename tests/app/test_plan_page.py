@@ -13,7 +13,7 @@ from kpi import plan
 from kpi.aggregate import figure
 from kpi.catalog import load_catalog
 from kpi.periods import Period
-from tests.app.conftest import run_app
+from tests.app.conftest import run_app, sign_in
 from tests.app.workbooks import HAISHU, make_warehouse, month_xlsx
 
 TARGETS = """region_code,indicator_code,year,comparator,value,value_min,kind,keep,plan_attribute,base_value,document,sentence
@@ -100,8 +100,9 @@ def test_editing_a_target_saves_a_confirmed_revision(planned):
     from kpi import targets as kt
 
     at = open_plan()
+    assert any("修改十五五规划目标需要登录" in i.value for i in at.info)  # read-only until someone signs in
+    sign_in(at, planned.path, "王五").run()
     at.selectbox(key="plan_edit_code").select("EC_R_BED_10K").run()
-    at.text_input(key="plan_operator").input("王五")
     form_value = next(n for n in at.number_input if n.label == "2030年目标值")
     assert form_value.value == 600.0  # the form starts from the current target
     form_value.set_value(650.0)

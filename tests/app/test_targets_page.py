@@ -7,7 +7,7 @@ import pytest
 
 from kpi import store
 from kpi import targets as kt
-from tests.app.conftest import run_app
+from tests.app.conftest import run_app, sign_in
 from tests.app.workbooks import HAISHU, make_warehouse, month_xlsx
 
 PLAN = """海曙区民政局2026年工作要点
@@ -45,10 +45,13 @@ def test_paste_extract_confirm_and_see_it_on_the_overview(db):
     assert any("找到目标 2 条，完成情况和现行标准 1 条" in m.value for m in at.markdown)
     assert any("<mark>全年新增养老床位不少于300张</mark>" in m.value for m in at.markdown)  # highlighted in the text
     confirm = next(b for b in at.button if b.label == "确认所选")
+    assert confirm.disabled and any("修改目标需要登录" in i.value for i in at.info)  # nobody signed in: read-only
+    confirm.proto.disabled = False  # a forged client may still send the click: nothing may be written
     confirm.click().run()
-    assert any("操作人" in e.value for e in at.error)  # nobody named: nothing saved
     assert len(book(db)) == 0
-    at.sidebar.text_input(key="operator").input("张三").run()
+    sign_in(at, db, "张三", "load").run()
+    assert next(b for b in at.button if b.label == "确认所选").disabled  # 填报 may not change targets either
+    sign_in(at, db, "管理员张三", "admin").run()
     next(b for b in at.button if b.label == "确认所选").click().run()
     assert not at.exception, [e.value for e in at.exception]
     saved = book(db)
@@ -57,7 +60,7 @@ def test_paste_extract_confirm_and_see_it_on_the_overview(db):
     assert beds.target.value == 300 and beds.sentence.startswith("全年新增养老床位不少于300张")
     assert ratio.target.value == 400
     history = kt.history(store.Warehouse(db).connect(), beds.target_id)
-    assert list(history.changed_by) == ["张三"] and list(history.state) == ["confirmed"]
+    assert list(history.changed_by) == ["管理员张三"] and list(history.state) == ["confirmed"]
 
     at.switch_page("pages/overview.py").run()
     attention = at.dataframe[0].value  # 3 new beds of 300 by October: far behind, so it heads 需关注
@@ -80,8 +83,7 @@ def test_split_to_townships_adds_up(db):
 
     good = f"region_code,indicator_code,year,comparator,value\n{HAISHU},EC_BED_NEW,2026,+,300\n"
     assert et.import_bytes(store.Warehouse(db), good.encode(), "t.csv", who="t").status == "imported"
-    at = targets_page()
-    at.sidebar.text_input(key="operator").input("李四").run()
+    at = sign_in(targets_page(), db, "李四").run()
     at.radio[0].set_value("equal").run()
     assert any("下级合计 300" in s.value for s in at.success)
     next(b for b in at.button if b.label == "保存分解").click().run()

@@ -30,8 +30,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 APP = '[data-testid="stApp"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-# An exception box (shown redacted: client.showErrorDetails = "none"), or an st.error alert.
-FAILURES = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+# An exception box (shown redacted: client.showErrorDetails = "none"), an st.error alert, or a modal dialog (the app
+# opens none of its own: one is Streamlit's "Page not found" for an address no page answers).
+FAILURES = '[data-testid="stException"], [data-testid="stAlertContentError"], [role="dialog"]'
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STARTUP_SECONDS = 60
 INPUT_LOST_MS = 5_000
@@ -201,3 +202,13 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page: Page, username: str, password: str) -> None:
+    """Sign in through the sidebar's 登录 form (each page.goto is a new session, signed out)."""
+    side = sidebar(page)
+    side.get_by_test_id("stExpander").filter(has_text="登录").locator("summary").click()
+    side.get_by_label("用户名").fill(username)
+    side.get_by_label("密码", exact=True).fill(password)
+    rerun(page, lambda: side.get_by_role("button", name="登录", exact=True).click())
+    expect(side).to_contain_text(f"已登录：{username}")

@@ -28,7 +28,7 @@ def server(tmp_path_factory):
 
 
 def test_overview_from_a_bookmark(page, server):
-    open_app(page, server, f"overview?region={HAISHU}&period=2026-10")
+    open_app(page, server, f"?region={HAISHU}&period=2026-10")
     expect(page.locator("h1")).to_have_text("海曙区 · 2026年10月")
     beds = sum(r[1] for r in county_rows())
     expect(metric(page, "养老床位总数")).to_have_text(f"{beds:,} 张")

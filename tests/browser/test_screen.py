@@ -143,7 +143,7 @@ def server(tmp_path_factory, browser):
         con.execute("UPDATE events SET happened_at = happened_at - INTERVAL 60 DAY")
     srv = start_server(db, tmp / "streamlit.log")
     first = browser.new_page()
-    first.goto(f"{srv.url}/overview")
+    first.goto(f"{srv.url}/")
     first.wait_for_selector(driver.IDLE, timeout=60_000)
     first.close()
     yield srv

@@ -47,3 +47,44 @@ def test_sql_lives_in_one_module():
             continue
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"[\"']\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|CREATE TABLE)\b", text), path
+
+
+# The functions that write the warehouse, as pages call them (module alias, function).
+WRITES = {("pipeline", "load_batch"), ("pipeline", "revert"), ("pipeline", "load_bytes"), ("et", "save"),
+          ("et", "set_state"), ("et", "import_bytes"), ("users", "add_user"), ("users", "disable_user"),
+          ("users", "reset_password"), ("boundaries", "import_boundaries")}
+
+
+def _guarded_writes(path: Path) -> list[tuple[int, bool]]:
+    """(line, guarded) for each write call in ``path``: guarded when an enclosing ``if`` asks shared.refuse() or the
+    page's may_write() — the server-side role check that runs even if a disabled button is clicked."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and (node.func.value.id, node.func.attr) in WRITES:
+            guarded, up = False, node
+            while up in parents:
+                up = parents[up]
+                if isinstance(up, ast.If):
+                    guarded |= bool(re.search(r"\b(refuse|may_write)\(", ast.unparse(up.test)))
+                if isinstance(up, ast.FunctionDef) and any(
+                        re.search(r"\b(refuse|may_write)\(", ast.unparse(c)) for c in _callers(tree, up.name)):
+                    guarded = True
+            found.append((node.lineno, guarded))
+    return found
+
+
+def _callers(tree: ast.AST, name: str) -> list[ast.expr]:
+    """The conditions of the ``if`` statements whose body calls function ``name``."""
+    return [n.test for n in ast.walk(tree) if isinstance(n, ast.If)
+            and any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == name
+                    for b in n.body for c in ast.walk(b))]
+
+
+def test_every_write_from_a_page_is_behind_a_role_check():
+    writes = {p.name: _guarded_writes(p) for p in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]}
+    assert sum(len(w) for w in writes.values()) >= 7  # data.py load + revert, targets.py, plan.py
+    unguarded = {name: [line for line, ok in w if not ok] for name, w in writes.items()}
+    assert {name: lines for name, lines in unguarded.items() if lines} == {}
