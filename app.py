@@ -136,6 +136,7 @@ def wall_display() -> bool:
 
 
 wh = shared.warehouse()
+shared.pin_data_key(None)
 pol = shared.policy()
 current = shared.resume_session(wh, pol)
 pages = {**PAGES, "数据": PAGES["数据"] + [AUDIT_PAGE]} if shared.allowed("audit") else PAGES
@@ -154,11 +155,14 @@ elif shared.demo_build(str(wh.path)).running or not wh.exists():
     first_run(wh)
 else:
     try:
-        info = shared.freshness(shared.data_key(wh))
+        key = shared.data_key(wh)
+        if shared.upgrade_schema(key):  # a migration publishes a new file (same data, same version)
+            key = shared.data_key(wh)
+        info = shared.freshness(key)
     except (app_data.WarehouseUnreadable, OSError):
         log.exception("cannot read the warehouse at %s", wh.path)
         unreadable(wh)
     else:
-        shared.upgrade_schema(shared.data_key(wh))
+        shared.pin_data_key(key)  # the page reads this snapshot too, whatever is published meanwhile
         sidebar_footer(info)
         page.run()

@@ -69,7 +69,7 @@ def ids_text(ids, limit: int = 50) -> str:
 # What each action is called on the 操作日志 page: targets_save writes rows (etl.targets.save/import),
 # targets_<state> changes the state of existing ones (etl.targets.set_state).
 ACTION_NAMES = {
-    "load": "导入报表", "revert": "撤销导入", "boundaries": "导入边界",
+    "load": "导入报表", "revert": "撤销导入", "boundaries": "导入边界", "restore": "按存档重建数据库",
     "targets_save": "目标：保存/导入/修改", "targets_confirmed": "目标：确认", "targets_dropped": "目标：删除",
     "targets_proposed": "目标：退回待确认",
     "user_add": "账号：添加", "user_disable": "账号：停用", "user_reset": "账号：重置密码", "user_locked": "账号：连续输错被锁定",

@@ -91,7 +91,7 @@ def read_warehouse() -> tuple[shared.DataKey | None, dict | None, str | None]:
     still cached) and what went wrong; (None, None, problem) if none ever could. Logged once per failure, with the
     traceback, not at every refresh."""
     try:
-        key = shared.data_key()
+        key = shared.data_key(fresh=True)  # a fragment's rerun: app.py did not run, so nothing is pinned for it
         shared.upgrade_schema(key)
         info = shared.freshness(key)
     except Exception:

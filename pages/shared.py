@@ -117,11 +117,25 @@ def demo_build(path: str) -> DemoBuild:
     return DemoBuild(_warehouse(path))
 
 
-def data_key(wh: store.Warehouse | None = None) -> DataKey:
-    """The current snapshot's key. Raises store.WarehouseMissing or app_data.WarehouseUnreadable."""
+_RUN_KEY = "_run_data_key"
+
+
+def data_key(wh: store.Warehouse | None = None, fresh: bool = False) -> DataKey:
+    """The snapshot this run shows: the one app.py pinned at the start of the run (pin_data_key), so the sidebar's
+    版本 and every figure on the page come from the same snapshot even if a load publishes mid-run; else (``fresh``,
+    a fragment's rerun, or a page run without the frame) the current one. Raises store.WarehouseMissing or
+    app_data.WarehouseUnreadable."""
     wh = wh or warehouse()
+    pinned = None if fresh else st.session_state.get(_RUN_KEY)
+    if pinned is not None and pinned.path == str(wh.path):
+        return pinned
     ident, version = app_data.snapshot(wh)
     return DataKey(str(wh.path), ident.inode, ident.mtime_ns, ident.size, version)
+
+
+def pin_data_key(key: DataKey | None) -> None:
+    """Called by app.py at the start of every full run (None) and once it has read the snapshot (the key)."""
+    st.session_state[_RUN_KEY] = key
 
 
 def _con(key: DataKey):
