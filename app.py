@@ -3,7 +3,7 @@
 The frame: who is signed in (checked against the account at every run, before any page draws), the sign-in form
 where the deployment shows nothing to anonymous visitors (data/access.toml), the sidebar footer with the data version
 and a 示例数据 badge, the first-run build of the demo warehouse, and a calm message instead of a traceback when the
-warehouse file is missing or cannot be read. Pages live in pages/; adding one is one more ``st.Page`` in PAGES.
+warehouse file is missing or cannot be read. Pages live in views/; adding one is one more ``st.Page`` in PAGES.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from kpi import app_data, store
-from pages import shared
+from views import shared
 
 log = logging.getLogger("kpi.app")
 
@@ -25,21 +25,21 @@ st.set_page_config(layout="wide", page_title="民政指标驾驶舱")
 
 PAGES = {
     "驾驶舱": [
-        st.Page("pages/overview.py", title="指标总览", url_path="overview", default=True),
-        st.Page("pages/indicator.py", title="指标详情", url_path="indicator"),
-        st.Page("pages/map.py", title="地图", url_path="map"),
-        st.Page("pages/report.py", title="月报", url_path="report"),
-        st.Page("pages/plan.py", title="十五五规划", url_path="plan"),
-        st.Page("pages/screen.py", title="大屏", url_path="screen"),
+        st.Page("views/overview.py", title="指标总览", url_path="overview", default=True),
+        st.Page("views/indicator.py", title="指标详情", url_path="indicator"),
+        st.Page("views/map.py", title="地图", url_path="map"),
+        st.Page("views/report.py", title="月报", url_path="report"),
+        st.Page("views/plan.py", title="十五五规划", url_path="plan"),
+        st.Page("views/screen.py", title="大屏", url_path="screen"),
     ],
     "数据": [
-        st.Page("pages/targets.py", title="目标管理", url_path="targets"),
-        st.Page("pages/catalog.py", title="指标目录", url_path="catalog"),
-        st.Page("pages/data.py", title="数据管理", url_path="data"),
+        st.Page("views/targets.py", title="目标管理", url_path="targets"),
+        st.Page("views/catalog.py", title="指标目录", url_path="catalog"),
+        st.Page("views/data.py", title="数据管理", url_path="data"),
     ],
 }
 # Listed only for 管理: nobody else may open it, so nobody else needs to see it.
-AUDIT_PAGE = st.Page("pages/audit.py", title="操作日志", url_path="audit")
+AUDIT_PAGE = st.Page("views/audit.py", title="操作日志", url_path="audit")
 
 
 def build_demo_command(wh: store.Warehouse) -> str:
@@ -140,7 +140,7 @@ shared.pin_data_key(None)
 pol = shared.policy()
 current = shared.resume_session(wh, pol)
 pages = {**PAGES, "数据": PAGES["数据"] + [AUDIT_PAGE]} if shared.allowed("audit") else PAGES
-# Always first: a run that never calls it would fall back to listing pages/ as pages.
+# Always first: a run that never calls it would fall back to listing views/ as pages.
 page = st.navigation(pages, position="hidden" if wall_display() else "sidebar")
 screen = page.url_path == "screen"
 if not screen and pol.may_view(current):  # else the sign-in form is the page itself

@@ -5,7 +5,7 @@ URL (``/screen?region=330212000000&rotate=15``), so one server can drive several
 setting that cannot be used is reported in Chinese and replaced by its default, because an unattended display that
 shows the default view and says why beats a display that shows an error.
 
-Kept free of streamlit (pages/screen.py draws; this module decides).
+Kept free of streamlit (views/screen.py draws; this module decides).
 """
 
 from __future__ import annotations

@@ -288,7 +288,10 @@ def docx(report: Report, pictures: list[Panel]) -> bytes:
     doc.styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     core = doc.core_properties
-    core.title, core.subject, core.comments = report.title, report.stamp.text, report.summary
+    # python-docx refuses core properties over 255 characters (the OOXML limit): a long 总体情况 raised ValueError
+    # and took the whole page down. The full text is in the document body; the property gets its start.
+    core.title, core.subject = _core_text(report.title), _core_text(report.stamp.text)
+    core.comments = _core_text(report.summary)
     core.author = DOCUMENT_AUTHOR
     if report.stamp.version_at:
         core.created = core.modified = report.stamp.version_at
@@ -424,3 +427,11 @@ def write(outputs: Outputs, out_dir: Path) -> list[Path]:
         path.write_bytes(data)
         written.append(path)
     return written
+
+
+CORE_PROPERTY_CHARS = 255
+
+
+def _core_text(text: str | None) -> str:
+    text = text or ""
+    return text if len(text) <= CORE_PROPERTY_CHARS else text[:CORE_PROPERTY_CHARS - 1] + "…"

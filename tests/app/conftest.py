@@ -5,35 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from tests.app.workbooks import make_warehouse
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "fresh_process: run the app as the first request of a new server process")
-
-
-@pytest.fixture(autouse=True)
-def router_already_ran(request, monkeypatch):
-    """Run pages as a live server does once any session has passed through app.py's st.navigation.
-
-    AppTest forgets that before every run and treats pages/ as an old-style pages folder again, so each run would
-    start bare and be sent through the router by shared.ensure_router() with a rerun, which drops a button click.
-    A real server forgets nothing. Tests marked ``fresh_process`` keep AppTest's behaviour (that of a first request).
-    """
-    if request.node.get_closest_marker("fresh_process"):
-        return
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture
@@ -46,7 +22,7 @@ def db(tmp_path, monkeypatch) -> Path:
 
 
 def run_app(page: str | None = None) -> AppTest:
-    """The app as `streamlit run app.py` would start it, switched to ``page`` (e.g. "pages/data.py")."""
+    """The app as `streamlit run app.py` would start it, switched to ``page`` (e.g. "views/data.py")."""
     at = AppTest.from_file(APP, default_timeout=60).run()
     if page:
         at.switch_page(page).run()
@@ -68,7 +44,7 @@ def add_account(db: Path, username: str = "张三", role: str = "admin") -> None
 def sign_in(at: AppTest, db: Path, username: str = "张三", role: str = "admin") -> AppTest:
     """``at`` with ``username`` signed in (the account is created first), as after the sign-in form; not yet rerun."""
     from kpi import auth, store
-    from pages.shared import SESSION_KEY
+    from views.shared import SESSION_KEY
 
     add_account(db, username, role)
     user = auth.get_user(store.Warehouse(db).connect(), username)

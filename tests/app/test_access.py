@@ -9,7 +9,7 @@ import pytest
 
 from etl import users
 from kpi import auth, store
-from pages.shared import SESSION_KEY
+from views.shared import SESSION_KEY
 from tests.app.conftest import PASSWORD, add_account, run_app, sign_in
 
 
@@ -29,7 +29,7 @@ def signed_in_caption(at) -> list[str]:
 
 def test_sign_in_wrong_then_right_then_out(db):
     add_account(db, "zhang", "load")
-    at = run_app("pages/data.py")
+    at = run_app("views/data.py")
     assert not at.file_uploader
     at = sign_in_through_form(at, "zhang", "not-the-password")
     assert "用户名或密码错误" in texts(at.error)
@@ -62,13 +62,13 @@ def test_an_expired_session_signs_out(db):
     at = run_app()
     at.session_state[SESSION_KEY] = auth.Session("zhang", "admin", dt.datetime.now() - auth.SESSION_TTL
                                                  - dt.timedelta(minutes=1))
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     assert "登录已超过有效期，请重新登录。" in texts(at.warning)
     assert signed_in_caption(at) == [] and not at.file_uploader
 
 
 def test_a_disabled_account_is_signed_out_at_its_next_click(db):
-    at = sign_in(run_app("pages/data.py"), db, "zhang", "load").run()
+    at = sign_in(run_app("views/data.py"), db, "zhang", "load").run()
     assert signed_in_caption(at) == ["已登录：zhang（填报）"]
     users.disable_user(store.Warehouse(db), "zhang", who="admin")
     at.run()
@@ -89,10 +89,10 @@ def test_a_closed_deployment_shows_no_data_until_signed_in(db, closed):
     at = run_app()
     assert texts(at.info)[0].startswith("本系统需要登录后查看")
     assert not at.metric and not at.dataframe  # no figure leaks onto the sign-in page
-    at.switch_page("pages/screen.py").run()
+    at.switch_page("views/screen.py").run()
     assert any("大屏也需要登录" in i for i in texts(at.info))
     sign_in(at, db, "kan", "view")
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert not at.exception and not any("需要登录后查看" in i for i in texts(at.info))
     assert at.metric  # the overview's figures
 
@@ -113,7 +113,7 @@ def test_audit_log_is_listed_for_admin_only_and_read_only(db):
     assert "操作日志" not in _nav(at)
     sign_in(at, db, "guan", "admin").run()
     assert "操作日志" in _nav(at)
-    at.switch_page("pages/audit.py").run()
+    at.switch_page("views/audit.py").run()
     assert not at.exception, [e.value for e in at.exception]
     log = at.dataframe[0].value
     assert list(log["操作"])[:3] == ["账号：添加", "账号：添加", "导入报表"]  # newest first
@@ -131,7 +131,7 @@ def test_the_audit_page_refuses_a_viewer_who_knows_its_address(db):
     from tests.app.conftest import APP
 
     add_account(db, "kan", "view")
-    at = AppTest.from_file(APP.parent / "pages" / "audit.py", default_timeout=60)
+    at = AppTest.from_file(APP.parent / "views" / "audit.py", default_timeout=60)
     at.session_state[SESSION_KEY] = auth.Session.start(auth.get_user(store.Warehouse(db).connect(), "kan"))
     at.run()
     assert any("不能查看操作日志" in e for e in texts(at.error))

@@ -8,7 +8,7 @@ import html
 import pytest
 
 from kpi import app_data
-from pages.shared import WORD_JOINER, plain
+from views.shared import WORD_JOINER, plain
 from tests import fixtures
 from tests.app.workbooks import VALUES_PER_FILE, make_warehouse, month_xlsx
 

@@ -65,7 +65,7 @@ def test_overview_follows_the_url_and_reports_a_bad_code(dash):
 def test_indicator_page_numbers_ranking_and_sources(dash):
     at = run_app()
     at.query_params["indicator"] = "EC_R_BED_10K"
-    at.switch_page("pages/indicator.py").run()
+    at.switch_page("views/indicator.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "每万名老年人拥有养老床位数"
     ranking = at.dataframe[0].value
@@ -86,7 +86,7 @@ def test_indicator_page_numbers_ranking_and_sources(dash):
 def test_indicator_page_drills_to_a_township_and_back(dash):
     at = run_app()
     at.query_params["indicator"] = "EC_BED_TOTAL"
-    at.switch_page("pages/indicator.py").run()
+    at.switch_page("views/indicator.py").run()
     first = at.dataframe[0].value.iloc[0]["地区"]
     at.sidebar.selectbox(key="region").select("330203001000").run()
     assert not at.exception
@@ -124,7 +124,7 @@ def test_map_page_paints_the_townships_and_switches_level(dash):
     assert imported.status == "loaded"
     at = run_app()
     at.query_params["indicator"] = "EC_BED_TOTAL"
-    at.switch_page("pages/map.py").run()
+    at.switch_page("views/map.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "海曙区 · 养老床位总数"
     assert len(at.get("deck_gl_json_chart")) == 1

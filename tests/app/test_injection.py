@@ -44,19 +44,19 @@ SVG = "<svg onload=window.__pwned=1>"  # a sheet name: Excel allows < > = in she
 MARKDOWN = "![x](http://203.0.113.9/x.png) [点我](javascript:window.__pwned=1) **粗** www.example.com"
 HOSTILE_FILE = f"{IMG}[点我](javascript:window.__pwned=1)**粗**.xlsx"
 
-# The URL parameters each page reads (pages/controls.py, pages/report.py; kpi/screen.py for /screen).
+# The URL parameters each page reads (views/controls.py, views/report.py; kpi/screen.py for /screen).
 DASHBOARD_PARAMS = ("region", "period", "indicator", "map")
 SCREEN_PARAMS = ("region", "period", "indicators", "map", "indicator", "trend", "panels", "method", "rotate", "refresh",
                  "stale", "title")
 PAGES = {  # page -> the URL parameters it says it could not use (with "无法识别")
-    "pages/overview.py": ("地区", "报告期"),
-    "pages/indicator.py": ("地区", "报告期", "指标"),
-    "pages/map.py": ("地区", "报告期", "指标"),
-    "pages/report.py": ("地区", "报告期", "地图指标"),
-    "pages/plan.py": ("地区", "报告期"),
-    "pages/targets.py": (),  # reads region and period, but shows no warning about them (see the report)
-    "pages/catalog.py": (),
-    "pages/data.py": (),
+    "views/overview.py": ("地区", "报告期"),
+    "views/indicator.py": ("地区", "报告期", "指标"),
+    "views/map.py": ("地区", "报告期", "指标"),
+    "views/report.py": ("地区", "报告期", "地图指标"),
+    "views/plan.py": ("地区", "报告期"),
+    "views/targets.py": (),  # reads region and period, but shows no warning about them (see the report)
+    "views/catalog.py": (),
+    "views/data.py": (),
 }
 
 
@@ -133,7 +133,7 @@ def screen_html(params: dict[str, str]) -> tuple[AppTest, str]:
     for name, value in params.items():
         at.query_params[name] = value
     at.run()
-    at.switch_page("pages/screen.py").run()
+    at.switch_page("views/screen.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at, "\n".join(h.proto.body for h in at.get("html"))
 
@@ -228,9 +228,9 @@ def query_problems(source: str, path: str) -> tuple[list[str], set[tuple]]:
 
 
 def test_no_query_is_built_from_input():
-    """kpi/, etl/, pages/ and app.py pass only constants of kpi.sql (or string literals) as SQL; values go in as
+    """kpi/, etl/, views/ and app.py pass only constants of kpi.sql (or string literals) as SQL; values go in as
     parameters. A query made with an f-string, +, % or .format — or held in any other variable — fails here."""
-    files = [p for folder in ("kpi", "etl", "pages") for p in sorted((ROOT / folder).rglob("*.py"))] + [ROOT / "app.py"]
+    files = [p for folder in ("kpi", "etl", "views") for p in sorted((ROOT / folder).rglob("*.py"))] + [ROOT / "app.py"]
     problems, used = [], set()
     for path in files:
         found, names = query_problems(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
@@ -252,7 +252,7 @@ def test_no_query_is_built_from_input():
 ])
 def test_the_query_check_catches_built_queries(snippet):
     problems, _ = query_problems(f"def page(con, name, raw, table, where, column, frame):\n"
-                                 + "".join(f"    {line}\n" for line in snippet.split("\n")), "pages/x.py")
+                                 + "".join(f"    {line}\n" for line in snippet.split("\n")), "views/x.py")
     assert len(problems) == 1, problems
 
 
@@ -278,7 +278,7 @@ def test_data_page_shows_hostile_file_names_and_cells_as_text(tmp_path, monkeypa
     path = tmp_path / "warehouse" / "kpi.duckdb"
     hostile_warehouse(path)
     monkeypatch.setenv("KPI_DB", str(path))
-    at = run_app("pages/data.py")
+    at = run_app("views/data.py")
     assert list(at.dataframe[0].value["文件"]) == [HOSTILE_FILE, FIRST_FILE]  # st.dataframe: a grid of text
     assert at.selectbox[0].options[0] == f"#2\u3000{HOSTILE_FILE}\u3000（有效）"  # option labels are plain text
     assert at.selectbox[0].value == 2
@@ -297,7 +297,7 @@ def test_data_page_shows_hostile_file_names_and_cells_as_text(tmp_path, monkeypa
 def test_upload_check_shows_hostile_names_and_cells_as_text(db):
     from tests.app.conftest import sign_in
 
-    at = sign_in(run_app("pages/data.py"), db, "填报员", "load").run()
+    at = sign_in(run_app("views/data.py"), db, "填报员", "load").run()
     rows = [["南门街道", 300, 200, 120, 8000, 3], [SCRIPT, 1, 1, 1, 1, 1], [MARKDOWN, 1, 1, 1, 1, 1]]
     at.file_uploader[0].set_value((HOSTILE_FILE, month_xlsx(rows=rows), "application/octet-stream")).run()
     assert not at.exception
@@ -316,7 +316,7 @@ PLAN_TEXT = (f"2026年全区新增养老床位不少于200张{SCRIPT}。\n"
 
 
 def test_pasted_work_plan_is_shown_escaped(db):
-    at = run_app("pages/targets.py")
+    at = run_app("views/targets.py")
     at.text_area(key="plan_text").input(PLAN_TEXT)
     next(b for b in at.button if b.label == "提取目标").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -330,7 +330,7 @@ def test_pasted_work_plan_is_shown_escaped(db):
 
 
 def test_uploaded_work_plan_name_is_shown_as_text(db):
-    at = run_app("pages/targets.py")
+    at = run_app("views/targets.py")
     name = f"{IMG}[说明](javascript:window.__pwned=1).txt"
     at.file_uploader(key="plan_file").set_value((name, PLAN_TEXT.encode(), "text/plain")).run()
     next(b for b in at.button if b.label == "提取目标").click().run()
@@ -341,7 +341,7 @@ def test_uploaded_work_plan_name_is_shown_as_text(db):
 
 
 def test_unreadable_work_plan_error_shows_its_name_as_text(db):
-    at = run_app("pages/targets.py")
+    at = run_app("views/targets.py")
     name = "请访问www.example.com核对[说明](javascript:window.__pwned=1).txt"
     at.file_uploader(key="plan_file").set_value((name, b"", "text/plain")).run()
     next(b for b in at.button if b.label == "提取目标").click().run()

@@ -35,11 +35,10 @@ def test_sidebar_shows_data_version_and_no_demo_badge(db):
     assert not any("示例数据" in m for m in texts(at.sidebar.markdown))
 
 
-@pytest.mark.fresh_process
 def test_first_request_straight_to_a_page_goes_through_the_router(db):
-    """A page opened directly as the first request of a process still gets the frame (Streamlit would run the file
-    in pages/ bare, and list every file there as a page)."""
-    at = run_app("pages/data.py")
+    """A page opened directly as the first request of a process still gets the frame. (With the pages in a folder
+    named pages/, Streamlit would run the file bare and list every file there as a page: hence views/.)"""
+    at = run_app("views/data.py")
     assert texts(at.title) == ["数据管理"]
     assert any(c.startswith("数据版本 v1") for c in texts(at.sidebar.caption))
 
@@ -59,7 +58,7 @@ def test_a_lost_warehouse_is_not_replaced_by_the_demo(db, monkeypatch):
     """The file is gone but raw files were archived beside it: a working warehouse was lost, so the app says so and
     how to restore it, and does not quietly build demo data in its place."""
     started = []
-    monkeypatch.setattr("pages.shared.DemoBuild.start", lambda self, retry=False: started.append(retry))
+    monkeypatch.setattr("views.shared.DemoBuild.start", lambda self, retry=False: started.append(retry))
     db.unlink()
     at = run_app()
     assert texts(at.error) == ["数据库文件不存在，页面暂时无法显示数据。"]
@@ -117,7 +116,7 @@ def test_failed_first_run_says_how_to_build_the_demo(tmp_path, monkeypatch):
 
 def test_catalog_shows_every_indicator_and_the_summary(db):
     catalog = load_catalog()
-    at = run_app("pages/catalog.py")
+    at = run_app("views/catalog.py")
     assert texts(at.title) == ["指标目录"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["指标"] == f"{len(catalog)} 个"
@@ -133,7 +132,7 @@ def test_catalog_shows_every_indicator_and_the_summary(db):
 
 
 def test_catalog_filters_by_area(db):
-    at = run_app("pages/catalog.py")
+    at = run_app("views/catalog.py")
     at.multiselect[0].select("养老服务").run()
     table = at.dataframe[0].value
     expected = [i.code for i in load_catalog() if i.area == "养老服务"]
@@ -145,7 +144,7 @@ def test_catalog_filters_by_area(db):
 
 
 def test_data_page_shows_the_load_history(db):
-    at = run_app("pages/data.py")
+    at = run_app("views/data.py")
     history = at.dataframe[0].value
     assert list(history["文件"]) == [FIRST_FILE]
     assert list(history["状态"]) == ["有效"]
@@ -159,7 +158,7 @@ def test_data_page_shows_the_load_history(db):
 
 
 def test_upload_check_then_load(db):
-    at = sign_in(run_app("pages/data.py"), db, "填报员", "load").run()
+    at = sign_in(run_app("views/data.py"), db, "填报员", "load").run()
     base = version(db)  # the account is a write of its own
     at.file_uploader[0].set_value(("海曙区2026年9月.xlsx", month_xlsx("2026年9月"), XLSX)).run()
     assert not at.exception
@@ -179,7 +178,7 @@ def test_upload_check_then_load(db):
 
 
 def test_bad_file_is_reported_with_its_cell_and_not_loaded(db):
-    at = sign_in(run_app("pages/data.py"), db, "填报员", "load").run()
+    at = sign_in(run_app("views/data.py"), db, "填报员", "load").run()
     bad = month_xlsx(rows=[["南门街道", 300, 200, 120, 8000, 3], ["不存在街道", 90, 60, 30, 1000, 1]])
     at.file_uploader[0].set_value(("坏文件.xlsx", bad, XLSX)).run()
     assert not at.exception
@@ -194,7 +193,7 @@ def test_bad_file_is_reported_with_its_cell_and_not_loaded(db):
 
 
 def test_revert_asks_for_confirmation(db):
-    at = sign_in(run_app("pages/data.py"), db, "管理员", "admin").run()
+    at = sign_in(run_app("views/data.py"), db, "管理员", "admin").run()
     at.button(key="revert").click().run()
     assert texts(at.warning)[0].startswith("确定撤销导入批次 #1？")
     assert version(db) == 2  # nothing happens before the confirmation (v2 is the account)

@@ -44,7 +44,7 @@ def planned(tmp_path, monkeypatch):
 
 def open_plan():
     at = run_app()
-    at.switch_page("pages/plan.py").run()
+    at.switch_page("views/plan.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -23,7 +23,7 @@ def report_page(**params):
     at = run_app()
     for name, value in params.items():
         at.query_params[name] = value
-    at.switch_page("pages/report.py").run()
+    at.switch_page("views/report.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -16,7 +16,7 @@ def screen(params: dict[str, str] | None = None) -> tuple[AppTest, str]:
     for name, value in (params or {}).items():
         at.query_params[name] = value
     at.run()
-    at.switch_page("pages/screen.py").run()
+    at.switch_page("views/screen.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at, "\n".join(h.proto.body for h in at.get("html"))
 
@@ -40,7 +40,7 @@ def test_a_panel_that_fails_says_so_calmly_and_the_others_still_show(db, monkeyp
     import sys
 
     at, _ = screen({"region": HAISHU, "trend": "EC_BED_TOTAL"})
-    shared = sys.modules["pages.shared"]  # the module the page imported in that run
+    shared = sys.modules["views.shared"]  # the module the page imported in that run
 
     def broken(*args, **kwargs):
         raise RuntimeError("a query that fails")

@@ -32,7 +32,7 @@ def book(db):
 
 
 def targets_page():
-    at = run_app("pages/targets.py")
+    at = run_app("views/targets.py")
     assert at.title[0].value == "目标管理"
     return at
 
@@ -62,7 +62,7 @@ def test_paste_extract_confirm_and_see_it_on_the_overview(db):
     history = kt.history(store.Warehouse(db).connect(), beds.target_id)
     assert list(history.changed_by) == ["管理员张三"] and list(history.state) == ["confirmed"]
 
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     attention = at.dataframe[0].value  # 3 new beds of 300 by October: far behind, so it heads 需关注
     row = attention[attention["指标"] == "新增养老床位数"].iloc[0]
     assert row["目标"] == "不低于 300 张" and row["状态"] == "严重滞后"  # 不少于 on a flow: judged from zero each January

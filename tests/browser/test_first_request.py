@@ -1,5 +1,5 @@
 """A fresh server whose first request goes straight to /data (a bookmark after a restart) still shows the app's frame:
-Streamlit would otherwise treat pages/ as an old-style pages folder and run pages/data.py bare."""
+Streamlit would otherwise treat views/ as an old-style pages folder and run views/data.py bare."""
 
 from __future__ import annotations
 

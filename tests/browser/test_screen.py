@@ -127,11 +127,8 @@ def screen_url(server, **params) -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, browser):
     """海曙区's 17 townships for 2026年9月 and 10月, the demo boundaries, three 2026 targets — and every event of the
-    warehouse dated 60 days back, so the screen starts stale until a test loads a new month.
-
-    One session has been through the router before the tests look, as on any server someone has used: the very
-    first request of a fresh process runs pages/ old-style, page list and all, before shared.ensure_router() sends it
-    through app.py (test_first_request.py), and the screen's stylesheet hides that list only a moment later."""
+    warehouse dated 60 days back, so the screen starts stale until a test loads a new month. One session opens the
+    overview first, as on any server someone has used."""
     tmp = tmp_path_factory.mktemp("screen")
     db = tmp / "kpi.duckdb"
     rows = county_rows()
@@ -303,6 +300,6 @@ def test_server_restart_is_noticed_and_recovered_from_without_a_reload(page, ser
     expect(page.locator("[data-screen-tick]")).not_to_have_attribute("data-screen-tick", before)
     rendered(page)
     assert page.evaluate("() => window.__screenMarker") == "still the same page"
-    # Neither Streamlit's English connection box nor the first run of a fresh process (pages/ old-style) showed.
+    # Neither Streamlit's English connection box nor the first run of a fresh process (views/ old-style) showed.
     assert page.evaluate("() => window.__chromeSeen") == []
     save(page, "screen_after_restart")

@@ -184,3 +184,21 @@ def test_as_of_an_older_version_reproduces_the_older_report(warehouse, tmp_path)
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(old_pngs, new_pngs))
     assert (only(tmp_path / "then", "*.pdf").read_bytes() == only(tmp_path / "again", "*.pdf").read_bytes())
     assert [p.name for p in (tmp_path / "now").glob("*.pdf")] == [f"月报_海曙区_2026-10_v{before + 1}.pdf"]
+
+
+def test_a_summary_longer_than_a_docx_property_still_renders(warehouse):
+    """python-docx refuses core properties over 255 characters; a 总体情况 with many lagging indicators is longer.
+    The document keeps the whole text in its body and the property its start."""
+    import dataclasses
+    import io
+
+    from kpi.report import build, documents
+
+    catalog, regions = pipeline.reference()
+    report = build(warehouse.connect(), catalog, regions, HAISHU, OCT)
+    long = dataclasses.replace(report, summary="落后于序时进度的指标：" + "养老床位总数、" * 60)
+    assert len(long.summary) > 300
+    outputs = documents.render(long)
+    doc = Document(io.BytesIO(outputs.docx))
+    assert doc.core_properties.comments == long.summary[:254] + "…"
+    assert long.summary in [p.text for p in doc.paragraphs]

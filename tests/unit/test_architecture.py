@@ -33,7 +33,7 @@ def test_kpi_never_imports_etl():
 
 
 def test_pages_hold_no_sql_and_no_database_driver():
-    files = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+    files = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py"))]
     assert len(files) >= 2
     for path in files:
         text = path.read_text(encoding="utf-8")
@@ -84,7 +84,7 @@ def _callers(tree: ast.AST, name: str) -> list[ast.expr]:
 
 
 def test_every_write_from_a_page_is_behind_a_role_check():
-    writes = {p.name: _guarded_writes(p) for p in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]}
+    writes = {p.name: _guarded_writes(p) for p in [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py"))]}
     assert sum(len(w) for w in writes.values()) >= 7  # data.py load + revert, targets.py, plan.py
     unguarded = {name: [line for line, ok in w if not ok] for name, w in writes.items()}
     assert {name: lines for name, lines in unguarded.items() if lines} == {}

@@ -12,9 +12,8 @@ from kpi import app_data, display, trend
 from kpi.catalog import KIND_NAMES
 from kpi.regions import LEVEL_NAMES
 from kpi.scorecard import change
-from pages import controls, shared
+from views import controls, shared
 
-shared.ensure_router()
 
 key, tkey = shared.data_key(), shared.targets_key()
 catalog, regions = shared.reference()

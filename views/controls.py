@@ -18,7 +18,7 @@ import streamlit as st
 from kpi.catalog import Catalog, Indicator
 from kpi.periods import Period
 from kpi.regions import Region, RegionIndex
-from pages import shared
+from views import shared
 
 HOME_REGION_ENV = "KPI_HOME_REGION"
 _APPLIED = "_url_applied"
@@ -185,4 +185,3 @@ def view_params(region: Region, period: Period, indicator: Indicator | None = No
 
 
 # Run as a page itself (a bare request to /controls before the router ever ran): go through the router instead.
-shared.ensure_router()

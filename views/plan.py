@@ -16,9 +16,8 @@ from etl import targets as et
 from kpi import display, geo, plan
 from kpi import targets as kt
 from kpi.ranking import sub_regions
-from pages import controls, shared
+from views import controls, shared
 
-shared.ensure_router()
 
 wh = shared.warehouse()
 key = shared.data_key(wh)

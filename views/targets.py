@@ -15,9 +15,8 @@ from etl import targets as et
 from etl import workplan
 from kpi import decompose, display
 from kpi import targets as kt
-from pages import controls, shared
+from views import controls, shared
 
-shared.ensure_router()
 
 wh = shared.warehouse()
 key = shared.data_key(wh)

@@ -17,7 +17,6 @@ from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from etl import pipeline
 from etl.parse import LAYOUT_NAMES
@@ -26,20 +25,6 @@ from kpi import ranking as ranking_
 from kpi.periods import Period
 
 log = logging.getLogger(__name__)
-
-
-def ensure_router() -> None:
-    """Make sure this run went through app.py. Every page calls it first.
-
-    Streamlit treats a folder named ``pages/`` beside the entry script as an old-style multipage app until some
-    session of the process has called ``st.navigation``: a first request straight to /data after a restart (or
-    AppTest.switch_page) would run pages/data.py bare — no frame, no wide layout, and every file of pages/ listed as a
-    page. Switch that fallback off for the process and run again, through the router this time.
-    (Renaming pages/ to anything else would make this unnecessary.)
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
 
 
 # Old results stay cached until evicted; a few versions back is plenty (sessions still on them rerun soon).
@@ -474,8 +459,8 @@ def resume_session(wh: store.Warehouse, pol: access.Policy) -> auth.Session | No
         session, why = auth.resume(con, session)
     except (store.WarehouseMissing, app_data.WarehouseUnreadable, OSError):
         session, why = None, None  # the frame says what is wrong with the warehouse; nobody is signed in meanwhile
-    except Exception:  # a damaged file can fail in DuckDB itself; the frame reports it
-        log.exception("cannot check the session against the warehouse")
+    except Exception as exc:  # a damaged file fails in DuckDB itself; the frame reports it, with the traceback
+        log.info("cannot check the session against the warehouse: %s", exc)
         session, why = None, None
     if session is None:
         st.session_state.pop(SESSION_KEY, None)
@@ -621,6 +606,3 @@ def show_flash() -> None:
         if frame is not None:
             table(frame)
 
-
-# Run as a page itself (a bare request to /shared before the router ever ran): go through the router instead.
-ensure_router()

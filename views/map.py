@@ -14,9 +14,8 @@ import streamlit as st
 from kpi import app_data, geo
 from kpi.choropleth import METHODS
 from kpi.regions import LEVEL_NAMES
-from pages import controls, shared
+from views import controls, shared
 
-shared.ensure_router()
 
 key, tkey = shared.data_key(), shared.targets_key()
 catalog, regions = shared.reference()

@@ -4,9 +4,9 @@ list and the trend of a few key indicators, on a dark 16:9 layout with no Stream
 Settings: data/screen.toml, overridden by the URL (kpi/screen.py parses both). The body is one fragment that wakes up
 every few seconds (``st.fragment(run_every=…)``): it moves the map to the next indicator when its turn is up and reads
 the data version, so a new load shows within one refresh interval with no page reload. Every number comes from the
-cached loaders in pages/shared.py, keyed on the data version. A panel that fails says so calmly in its own box; a
+cached loaders in views/shared.py, keyed on the data version. A panel that fails says so calmly in its own box; a
 warehouse that cannot be read leaves the last figures on screen under a warning; a lost connection to the server is
-noticed by the browser itself (pages/screen_watch.py).
+noticed by the browser itself (views/screen_watch.py).
 
 Sizes are CSS (``--u`` is 1/100 of a 16:9 frame fitted into the viewport: 19.2 px at 1920×1080, 38.4 px at 3840×2160),
 so the wall scales as one picture. Canvases (the deck.gl map, Plotly) get the same unit in pixels from the watcher.
@@ -22,9 +22,8 @@ from pathlib import Path
 
 import streamlit as st
 
-# Our own static stylesheet: hides Streamlit's chrome and lays out the wall. Sent before anything else, even before
-# importing pages.shared: the first request to a freshly started server runs this file bare under an old-style page
-# list and is sent through the router with a rerun (shared.ensure_router), and the wall must not show that list.
+# Our own static stylesheet: hides Streamlit's chrome and lays out the wall. Sent before anything else, so the wall
+# never shows a moment of the default chrome.
 st.html("<style>" + Path(__file__).with_name("screen.css").read_text(encoding="utf-8") + "</style>")
 
 import plotly.graph_objects as go  # noqa: E402
@@ -35,9 +34,8 @@ from kpi.periods import Period  # noqa: E402
 from kpi.progress import BEHIND, MET, MONITOR, NO_DATA, ON_TRACK, SEVERELY_BEHIND  # noqa: E402
 from kpi.regions import LEVEL_NAMES  # noqa: E402
 from kpi.scorecard import attention, change_rate  # noqa: E402
-from pages import controls, screen_watch, shared  # noqa: E402
+from views import controls, screen_watch, shared  # noqa: E402
 
-shared.ensure_router()
 log = logging.getLogger("kpi.screen")
 
 STATUS_CLASS = {MET: "met", ON_TRACK: "on", BEHIND: "behind", SEVERELY_BEHIND: "severe", MONITOR: "monitor",

@@ -10,16 +10,15 @@ import streamlit as st
 
 from kpi.report import ReportError, fonts
 from kpi.report.content import DEFAULT_MAP_INDICATOR
-from pages import controls, shared
+from views import controls, shared
 
-shared.ensure_router()
 
 key, tkey = shared.data_key(), shared.targets_key()
 catalog, regions = shared.reference()
 region, period, latest = controls.region_and_period(key, "月报")
 codes = [i.code for i in catalog]
 default_map = DEFAULT_MAP_INDICATOR if DEFAULT_MAP_INDICATOR in codes else codes[0]
-# ?map=<indicator code>, applied once per value like the other pickers' URL parameters (pages/controls.py).
+# ?map=<indicator code>, applied once per value like the other pickers' URL parameters (views/controls.py).
 raw = (st.query_params.get("map") or "").strip().upper()
 if raw and st.session_state.get("_report_map_url") != raw:
     st.session_state["_report_map_url"] = raw

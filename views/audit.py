@@ -5,9 +5,8 @@ navigation for 管理 only, and refuses anyone else who finds the address."""
 import streamlit as st
 
 from kpi import audit
-from pages import shared
+from views import shared
 
-shared.ensure_router()
 
 st.title("操作日志")
 if shared.refuse("audit"):

@@ -1,4 +1,4 @@
-// The 大屏's watcher (pages/screen_watch.py): clock, connection watchdog, size reports. Runs in the app page.
+// The 大屏's watcher (views/screen_watch.py): clock, connection watchdog, size reports. Runs in the app page.
 const WEEKDAYS = "日一二三四五六";
 const pad = (n) => String(n).padStart(2, "0");
 

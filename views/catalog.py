@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from pages import shared
+from views import shared
 
-shared.ensure_router()
 
 key = shared.data_key()
 info = shared.summary(key)

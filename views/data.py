@@ -10,9 +10,8 @@ import streamlit as st
 
 from etl import pipeline
 from kpi import app_data, store
-from pages import shared
+from views import shared
 
-shared.ensure_router()
 
 wh = shared.warehouse()
 

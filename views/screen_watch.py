@@ -17,7 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages import shared
+from views import shared
 
 _JS = (Path(__file__).with_name("screen_watch.js")).read_text(encoding="utf-8")
 _HTML = ('<div class="scr-clock" data-testid="screenClock"><span class="scr-clock__date"></span>'
@@ -36,4 +36,3 @@ def watch(silent_seconds: float, size: dict | None) -> dict | None:
 
 
 # Run as a page itself (a bare request to /screen_watch before the router ever ran): go through the router instead.
-shared.ensure_router()

@@ -1,7 +1,7 @@
 """总览: every indicator of the chosen region and month as a card, grouped by 业务领域, and the 需关注 list.
 
 All numbers come from kpi.scorecard (one query per region and month, cached per data version); this page only lays
-them out. Region and month live in the URL (pages/controls.py).
+them out. Region and month live in the URL (views/controls.py).
 """
 
 import streamlit as st
@@ -10,9 +10,8 @@ from kpi import app_data, display
 from kpi.progress import MONITOR, STATUSES
 from kpi.regions import LEVEL_NAMES, LEVELS
 from kpi.scorecard import attention, change, change_rate, status_counts
-from pages import controls, shared
+from views import controls, shared
 
-shared.ensure_router()
 
 key, tkey = shared.data_key(), shared.targets_key()
 catalog, regions = shared.reference()
@@ -52,7 +51,7 @@ else:
                           column_config={"状态": st.column_config.TextColumn(width="small")})
     if picked.selection.rows:
         chosen = behind[picked.selection.rows[0]].indicator
-        st.switch_page("pages/indicator.py", query_params=controls.view_params(region, period, chosen))
+        st.switch_page("views/indicator.py", query_params=controls.view_params(region, period, chosen))
 
 # ---- cards by area -----------------------------------------------------------------------------------------------------
 
@@ -90,5 +89,5 @@ for area in catalog.areas():
                 if rate is not None and ind.unit != "%":
                     details.append(f"同比 {rate * 100:+.1f}%")
                 st.caption(" · ".join(d for d in details if d))
-                st.page_link("pages/indicator.py", label="详情与来源", icon=":material/query_stats:",
+                st.page_link("views/indicator.py", label="详情与来源", icon=":material/query_stats:",
                              query_params=controls.view_params(region, period, ind))
