@@ -55,7 +55,7 @@ stamp = f"{'示例数据 · ' if report.stamp.demo else ''}{report.stamp.text}"
 st.caption(shared.plain(stamp))
 
 try:
-    files = shared.monthly_report_files(key, tkey, region.code, str(period), version, map_code)
+    files = shared.monthly_report_panels(key, tkey, region.code, str(period), version, map_code)
 except fonts.FontMissing as exc:
     files = None
     st.warning(f"{exc}（下方仍列出文字内容。）", icon=":material/font_download_off:")
@@ -63,12 +63,18 @@ except fonts.FontMissing as exc:
 if files is not None:
     row = st.container(horizontal=True)
     # on_click="ignore": downloading changes nothing on the page, so it needs no rerun.
-    row.download_button("下载 PDF", files.pdf, file_name=files.pdf_name, mime="application/pdf",
+    asked = (key, tkey, region.code, str(period), version, map_code)
+
+    def later(kind: str):
+        """The document, built only when its button is clicked (then cached like the rest)."""
+        return lambda: shared.monthly_report_document(*asked, kind)
+
+    row.download_button("下载 PDF", later("pdf"), file_name=files.pdf_name, mime="application/pdf",
                         icon=":material/picture_as_pdf:", type="primary", on_click="ignore", key="dl_pdf")
-    row.download_button("下载 Word（.docx）", files.docx, file_name=files.docx_name, on_click="ignore", key="dl_docx",
-                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    row.download_button("下载 Word（.docx）", later("docx"), file_name=files.docx_name, on_click="ignore",
+                        key="dl_docx", mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                         icon=":material/description:")
-    row.download_button(f"下载全部图片（ZIP，{len(files.panels)} 张）", files.zip, file_name=files.zip_name,
+    row.download_button(f"下载全部图片（ZIP，{len(files.panels)} 张）", later("zip"), file_name=files.zip_name,
                         mime="application/zip", icon=":material/folder_zip:", on_click="ignore", key="dl_zip")
 
 st.subheader("总体情况")

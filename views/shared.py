@@ -376,12 +376,24 @@ def monthly_report(key: DataKey, tkey: TargetsKey, region: str, period: str, ver
                         thresholds=thresholds(tkey), map_indicator=map_indicator)
 
 
-@st.cache_data(show_spinner="正在生成图片、PDF 和 Word 文档……", max_entries=16)
-def monthly_report_files(key: DataKey, tkey: TargetsKey, region: str, period: str, version: int, map_indicator: str):
-    """The report's panels, ZIP, PDF and .docx (kpi.report.documents.Outputs); raises fonts.FontMissing."""
+@st.cache_data(show_spinner="正在绘制月报图片……", max_entries=16)
+def monthly_report_panels(key: DataKey, tkey: TargetsKey, region: str, period: str, version: int, map_indicator: str):
+    """The report's panels and file names (kpi.report.documents.drawn); raises fonts.FontMissing."""
     from kpi.report import documents
 
-    return documents.render(monthly_report(key, tkey, region, period, version, map_indicator))
+    return documents.drawn(monthly_report(key, tkey, region, period, version, map_indicator))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def monthly_report_document(key: DataKey, tkey: TargetsKey, region: str, period: str, version: int,
+                            map_indicator: str, kind: str) -> bytes:
+    """The report's "zip", "pdf" or "docx": built when a download button is clicked (on the button's own thread), so
+    a visit that only reads the report never pays for them."""
+    from kpi.report import documents
+
+    report = monthly_report(key, tkey, region, period, version, map_indicator)
+    return documents.document(report, monthly_report_panels(key, tkey, region, period, version, map_indicator).panels,
+                              kind)
 
 
 @st.cache_data(show_spinner="正在计算规划指标……", max_entries=32)

@@ -382,13 +382,14 @@ def docx(report: Report, pictures: list[Panel]) -> bytes:
 
 @dataclass(frozen=True)
 class Outputs:
-    """Every file of one report, by name."""
+    """Every file of one report, by name. ``drawn()`` leaves the three documents out (None): the page shows the panels
+    at once and builds a document only when someone downloads it."""
 
     stem: str
     panels: tuple[Panel, ...]
-    zip: bytes
-    pdf: bytes
-    docx: bytes
+    zip: bytes | None = None
+    pdf: bytes | None = None
+    docx: bytes | None = None
 
     def png_name(self, number: int) -> str:
         return f"{self.stem}_{self.panels[number - 1].filename(number)}"
@@ -410,11 +411,24 @@ class Outputs:
         return {**named, self.zip_name: self.zip, self.pdf_name: self.pdf, self.docx_name: self.docx}
 
 
+def drawn(report: Report) -> Outputs:
+    """The panels of ``report`` (the slow part: about three quarters of a full render), without the documents.
+    Raises fonts.FontMissing without a CJK font."""
+    return Outputs(report.file_stem, tuple(panels.render(report)))
+
+
+DOCUMENTS = {"zip": zip_panels, "pdf": pdf, "docx": docx}
+
+
+def document(report: Report, pictures: tuple[Panel, ...], kind: str) -> bytes:
+    """One of the report's documents ("zip", "pdf" or "docx") from its drawn panels."""
+    return DOCUMENTS[kind](report, list(pictures))
+
+
 def render(report: Report) -> Outputs:
     """The panels, the ZIP, the PDF and the .docx of ``report``. Raises fonts.FontMissing without a CJK font."""
-    pictures = panels.render(report)
-    return Outputs(report.file_stem, tuple(pictures), zip_panels(report, pictures), pdf(report, pictures),
-                   docx(report, pictures))
+    pictures = drawn(report).panels
+    return Outputs(report.file_stem, pictures, *(document(report, pictures, kind) for kind in ("zip", "pdf", "docx")))
 
 
 def write(outputs: Outputs, out_dir: Path) -> list[Path]:
