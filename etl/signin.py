@@ -17,7 +17,6 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from collections.abc import Callable
 
 from kpi import access, auth, store
 
@@ -34,6 +33,10 @@ def _accounts(wh: store.Warehouse) -> list[auth.User]:
     return auth.list_users(wh.connect())
 
 
+def _warn(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
 def _password(username: str) -> str:
     password = os.environ.get(PASSWORD_ENV)
     if password is not None:
@@ -41,27 +44,25 @@ def _password(username: str) -> str:
     return getpass.getpass(f"账号 {username} 的密码：")
 
 
-def actor(wh: store.Warehouse, username: str | None, action: str, *, first_role: str | None = None,
-          password: Callable[[str], str] = _password, warn=None) -> str:
+def actor(wh: store.Warehouse, username: str | None, action: str, *, first_role: str | None = None) -> str:
     """The name to record for a write of kind ``action`` (a kpi.access action), after checking who may run it.
 
     ``first_role`` is the role of the account ``users add`` is about to create (for the first-account rule).
     Raises Refused with the reason.
     """
-    warn = warn or (lambda text: print(text, file=sys.stderr))
     accounts = _accounts(wh)
     if not accounts:
         if first_role is not None and first_role != "admin":
             raise Refused("数据库中还没有账号：第一个账号必须是管理员（--role admin），之后由管理员添加其他账号")
         who = username or store.current_user()
         if action != "users":
-            warn(f"提示：数据库中还没有账号，本次操作未验证身份，记录为“{who}”。"
+            _warn(f"提示：数据库中还没有账号，本次操作未验证身份，记录为“{who}”。"
                  "建议先创建管理员账号：python -m etl users add 用户名 --role admin")
         return who
     admins = [u for u in accounts if u.role == "admin" and not u.disabled]
     if action == "users" and not admins:
         who = username or store.current_user()
-        warn(f"提示：数据库中没有可用的管理员账号，允许在服务器上直接管理账号以恢复管理员，记录为“{who}”。")
+        _warn(f"提示：数据库中没有可用的管理员账号，允许在服务器上直接管理账号以恢复管理员，记录为“{who}”。")
         return who
     if not username:
         least = auth.role_rank(access.required_role(action))
@@ -69,7 +70,7 @@ def actor(wh: store.Warehouse, username: str | None, action: str, *, first_role:
         raise Refused(f"数据库中已有账号：请用 --user 指定一个{roles}角色的账号"
                       f"（密码在提示时输入，脚本中可用环境变量 {PASSWORD_ENV}）")
     try:
-        user = auth.authenticate(wh, username, password(username))
+        user = auth.authenticate(wh, username, _password(username))
     except auth.AuthError as exc:
         raise Refused(str(exc)) from None
     why = access.refusal(auth.Session.start(user), action)

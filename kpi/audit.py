@@ -80,11 +80,11 @@ def action_name(action: str) -> str:
     return ACTION_NAMES.get(action, action)
 
 
-def audit_frame(con: duckdb.DuckDBPyConnection, limit: int = 1000, actions: list[str] | None = None,
-                who: str | None = None) -> pd.DataFrame:
-    """The newest ``limit`` entries as the 操作日志 page lists them (Chinese headers, action names), optionally only
-    some actions or one person's; before/after stay the JSON text that was written, so nothing is re-interpreted."""
-    entries = audit_entries(con, None)  # one row per write: small enough to filter whole, then cut
+def audit_frame(entries: pd.DataFrame, actions: list[str] | None = None, who: str | None = None,
+                limit: int = 1000) -> pd.DataFrame:
+    """``entries`` (audit_entries, newest first) as the 操作日志 page lists them (Chinese headers, action names),
+    optionally only some actions or one person's, the newest ``limit``; before/after stay the JSON text that was
+    written, so nothing is re-interpreted."""
     if actions:
         entries = entries[entries["action"].isin(actions)]
     if who:

@@ -25,7 +25,7 @@ actions = cols[0].multiselect("操作", sorted(entries["action"].unique()), form
                               placeholder="全部操作")
 people = sorted(p for p in entries["who"].dropna().unique())
 who = cols[1].selectbox("操作人", people, index=None, placeholder="全部")
-shown = shared.audit_frame(key, tuple(actions), who)
+shown = audit.audit_frame(entries, actions, who)
 st.caption(f"共 {len(shown)} 条（最新的在前）")
 st.dataframe(shown, hide_index=True, width="stretch", height=min(36 + 35 * len(shown), 560),
              column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),

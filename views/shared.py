@@ -163,13 +163,8 @@ def load_warnings(key: DataKey, load_id: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=_KEEP)
 def audit_log(key: DataKey) -> pd.DataFrame:
-    """The raw audit entries (for the filter choices)."""
+    """Every audit entry, newest first (one row per write: small enough to read whole and filter in memory)."""
     return audit.audit_entries(_con(key), None)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def audit_frame(key: DataKey, actions: tuple[str, ...], who: str | None) -> pd.DataFrame:
-    return audit.audit_frame(_con(key), actions=list(actions), who=who)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -469,7 +464,7 @@ def resume_session(wh: store.Warehouse, pol: access.Policy) -> auth.Session | No
                 st.error(plain(exc))
                 return None
         session, why = auth.resume(con, session)
-    except (store.WarehouseMissing, app_data.WarehouseUnreadable, OSError):
+    except (store.WarehouseMissing, OSError):
         session, why = None, None  # the frame says what is wrong with the warehouse; nobody is signed in meanwhile
     except Exception as exc:  # a damaged file fails in DuckDB itself; the frame reports it, with the traceback
         log.info("cannot check the session against the warehouse: %s", exc)
