@@ -15,12 +15,14 @@ Figures printed: page runs and errors (exception elements, st.error alerts, runs
 connection — must be 0), p50/p95/max seconds per page and overall (request sent → script run finished), the loads
 done, and the data versions the sessions saw. Then the checks that no session saw partial data:
 
-- every run shows one data version (the sidebar's "数据版本 vN" and any version the page itself prints agree);
+- every run shows one data version (the sidebar's "数据版本 vN" and any version the page itself prints agree; a 月报's
+  stamp may name an older one, the last change the report reads, never a newer one);
 - every version a session saw is one the loader published whole: a batch of k files is one snapshot holding k
   versions, and only its last may ever be seen;
 - the figures a run showed are the figures of the version it showed, recomputed afterwards from the final warehouse
   (it keeps every version) with kpi itself: 指标目录's counts (SQL written here, "as of V"), every card of 指标总览 and
-  the tiles of 指标详情 (kpi.scorecard.cards at V), the 总体情况 paragraph of 月报 (kpi.report.build at V). A run whose
+  the tiles of 指标详情 (kpi.scorecard.cards at V), the 总体情况 paragraph of 月报 (kpi.report.build at V, although
+  the page made it as of its stamp's version). A run whose
   figures are those of a *later* version is counted apart (the sidebar's version label lagging the page);
 - every load of the loader is all-or-nothing: its observations in the warehouse number exactly the values its
   file's check found, and the warehouse passes bench.fault_trials.consistency_problems.
@@ -432,6 +434,9 @@ class Expected:
         """(the run showed exactly what ``version`` holds, the first difference)."""
         run = visit.run
         if visit.page == "report":
+            # Made as of the last change it reads: never after the run's version, and saying what that version holds.
+            if run.report_version is not None and run.report_version > version:
+                return False, f"月报按 v{run.report_version} 生成，晚于页面版本 v{version}"
             want = self.report_summary(visit.params, version)
             shown = [_flat(t) for t in run.texts]
             if want is None:

@@ -15,7 +15,9 @@ reported as a failure rather than silently skipped.
 
 What a run keeps (``PageRun``): the time from request to finish, whether it finished, every exception element, every
 ``st.error`` alert, the metrics (label → value), the text of markdown/captions/headings/HTML, and the data versions
-shown ("数据版本 vN" anywhere, ``data-screen-version`` on the wall display) — the sidebar's separately.
+shown ("数据版本 vN" anywhere, ``data-screen-version`` on the wall display) — the sidebar's separately, and the 月报's
+stamp separately too: a report is made as of the last change it reads (kpi.report.data_version), which may be older
+than the snapshot the run shows.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 SIDEBAR = 1  # RootContainer.SIDEBAR: the first number of a sidebar element's delta path
 VERSION_TEXT = re.compile(r"数据版本 v(\d+)")
 SCREEN_VERSION = re.compile(r'data-screen-version="(\d+)"')
+# The 月报's stamp (kpi.report.content.Stamp.text): the version the report is made as of, not the one the run shows.
+REPORT_STAMP = re.compile(r"数据版本 v(\d+)（[^）]*）：含有效导入批次")
 # The wall display never raises: a panel that fails, or a warehouse it cannot read, becomes a calm message in place.
 SCREEN_FAILURES = ("暂时无法显示", "暂时无法读取")
 # The run tick the wall stamps on its header changes at every refresh: not part of what the screen shows.
@@ -78,9 +82,17 @@ class PageRun:
         """Every data version the page body names (its own captions, the wall display's header and footer)."""
         found = set()
         for text in self.texts:
+            if REPORT_STAMP.search(text):
+                continue
             found.update(int(v) for v in VERSION_TEXT.findall(text))
             found.update(int(v) for v in SCREEN_VERSION.findall(text))
         return found
+
+    @property
+    def report_version(self) -> int | None:
+        """The version a 月报 says it was made as of (its stamp), None on other pages."""
+        found = [int(m[1]) for t in self.texts for m in [REPORT_STAMP.search(t)] if m]
+        return found[0] if found else None
 
     @property
     def versions(self) -> set[int]:

@@ -276,12 +276,18 @@ def cmd_report(args) -> int:
         thresholds = None
     catalog, regions = pipeline.reference()
     print(f"正在计算月报数据：{args.region} {period.label}……")
+    con = _warehouse(args).connect()
     try:
-        report = monthly.build(_warehouse(args).connect(), catalog, regions, args.region, period, version=version,
+        # As of the last change the report reads, like the 月报 page: the same figures give the same file names.
+        basis = monthly.data_version(con, regions, args.region, period, version)
+        report = monthly.build(con, catalog, regions, args.region, period, version=basis.version,
                                **({"thresholds": thresholds} if thresholds else {}))
     except monthly.ReportError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
+    asked = version if version is not None else store.current_version(con)
+    if basis.version < asked:
+        print(f"数据版本 v{basis.version} 之后（至 v{asked}）的变动不涉及本月报所用的数据，按 v{basis.version} 生成。")
     print(f"{report.title}：{len(report.rows)}项主要指标，{len(report.behind)}项落后于序时进度；{report.stamp.text}")
     print("正在生成图片、PDF 和 Word 文档……")
     try:

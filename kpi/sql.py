@@ -389,6 +389,23 @@ REPORT_STAMP = f"""
 """
 
 
+EVENT_TIME = "SELECT happened_at FROM events WHERE version = $version"
+
+# The newest event up to $version that changed anything a 月报 of a region reads (kpi.report.content.data_version):
+# a load or revert holding a value in $scope's subtree dated up to $until, or any other write except a user change
+# (targets and boundaries are read whole). A report as of that version says exactly what one as of $version does.
+REPORT_DATA_VERSION = """
+    SELECT max(v) FROM (
+        SELECT CASE WHEN l.revert_version <= $version THEN l.revert_version ELSE l.version END AS v
+        FROM loads l
+        WHERE l.version <= $version AND l.load_id IN (
+            SELECT o.load_id FROM observations o JOIN region_tree t ON t.code = o.region_code
+            WHERE t.ancestor_code = $scope AND o.period <= $until)
+        UNION ALL
+        SELECT version FROM events WHERE version <= $version AND action NOT IN ('load', 'revert', 'users')
+    )
+"""
+
 # ---- users and audit -------------------------------------------------------------------------------------------------
 
 USER_COLUMNS = ("username, display_name, role, password_hash, disabled, failed_attempts, locked_until, created_at, "

@@ -1,8 +1,8 @@
 """月报: the monthly report of the chosen region and month — the panels (sized for a Word page), the commentary, and
 downloads of each panel (PNG, 2×), all of them (ZIP), the whole report (PDF, Word).
 
-Everything comes from kpi.report, the same code as ``python -m etl report``, cached per snapshot, region, month, data
-version and map indicator. "数据版本" remakes the report as the warehouse stood at an older version (in the URL as
+Everything comes from kpi.report, the same code as ``python -m etl report``, made as of the last change the report reads
+(kpi.report.data_version) and cached on it, with the region, month and map indicator. "数据版本" remakes the report as the warehouse stood at an older version (in the URL as
 ``?version=``; empty means the current one); "地图指标" (``?map=``) picks what the map shows.
 """
 
@@ -43,7 +43,8 @@ version = int(asked) if asked is not None else key.version
 st.title(f"月报 · {region.name} · {period.label}")
 controls.show_url_problems()
 try:
-    report = shared.monthly_report(key, tkey, region.code, str(period), version, map_code)
+    rkey = shared.report_key(key, tkey, region.code, str(period), version, map_code)
+    report = shared.monthly_report(rkey)
 except ReportError as exc:
     st.warning(str(exc), icon=":material/info:")
     st.stop()
@@ -53,9 +54,13 @@ if version < key.version:
             icon=":material/history:")
 stamp = f"{'示例数据 · ' if report.stamp.demo else ''}{report.stamp.text}"
 st.caption(shared.plain(stamp))
+if rkey.version < version:
+    # Why the stamp names an older version than the sidebar: nothing this report reads changed since.
+    st.caption(f"月报按 v{rkey.version} 的数据生成：其后至 v{version} 的导入、修订和撤销都不涉及{region.name}"
+               f"{'所在县（市、区）' if region.level == 'township' else ''}{period.label}及以前的数据，数字与 v{version} 相同。")
 
 try:
-    files = shared.monthly_report_panels(key, tkey, region.code, str(period), version, map_code)
+    files = shared.monthly_report_panels(rkey)
 except fonts.FontMissing as exc:
     files = None
     st.warning(f"{exc}（下方仍列出文字内容。）", icon=":material/font_download_off:")
@@ -63,11 +68,9 @@ except fonts.FontMissing as exc:
 if files is not None:
     row = st.container(horizontal=True)
     # on_click="ignore": downloading changes nothing on the page, so it needs no rerun.
-    asked = (key, tkey, region.code, str(period), version, map_code)
-
     def later(kind: str):
         """The document, built only when its button is clicked (then cached like the rest)."""
-        return lambda: shared.monthly_report_document(*asked, kind)
+        return lambda: shared.monthly_report_document(rkey, kind)
 
     row.download_button("下载 PDF", later("pdf"), file_name=files.pdf_name, mime="application/pdf",
                         icon=":material/picture_as_pdf:", type="primary", on_click="ignore", key="dl_pdf")

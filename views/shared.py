@@ -357,38 +357,64 @@ def decompose_basis(key: DataKey, units: tuple[str, ...], method: str, code: str
 
 
 # The 月报. kpi.report is imported here, not at the top: it brings matplotlib, reportlab and python-docx, which only
-# this page needs. Keyed on the snapshot and on the version asked for, so an as-of report stays cached across new loads
-# only as long as the snapshot does, and is recomputed (to the same numbers) after.
+# this page needs. A report is cached on its ReportKey — the last change it reads (kpi.report.data_version), not the
+# snapshot — so a load for another county or a later month leaves it, and its pictures, cached: under frequent loads
+# only the reports a load touches are made again.
+
+
+class ReportKey(NamedTuple):
+    """Which report: the warehouse, the event it is made as of (version and time, kpi.report.Basis), the thresholds,
+    region, month and map indicator."""
+
+    path: str
+    version: int
+    at: object  # datetime of the event; None only for an empty warehouse
+    tkey: TargetsKey
+    region: str
+    period: str
+    map_indicator: str
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def report_key(key: DataKey, tkey: TargetsKey, region: str, period: str, version: int, map_indicator: str) -> ReportKey:
+    """The ReportKey of the report as of data ``version`` in snapshot ``key``; raises kpi.report.ReportError (not
+    cached) for a version the warehouse does not have."""
+    from kpi import report
+
+    _, regions = reference()
+    basis = report.data_version(_con(key), regions, region, Period.parse(period), version)
+    return ReportKey(key.path, basis.version, basis.at, tkey, region, period, map_indicator)
 
 
 @st.cache_data(show_spinner="正在计算月报……", max_entries=16)
-def monthly_report(key: DataKey, tkey: TargetsKey, region: str, period: str, version: int, map_indicator: str):
-    """kpi.report.build as of data ``version``; raises kpi.report.ReportError (not cached) for what cannot be made."""
+def monthly_report(rkey: ReportKey):
+    """kpi.report.build as of ``rkey.version``; raises kpi.report.ReportError (not cached) for what cannot be made."""
     from kpi import report
 
     catalog, regions = reference()
-    return report.build(_con(key), catalog, regions, region, Period.parse(period), version=version,
-                        thresholds=thresholds(tkey), map_indicator=map_indicator)
+    made = report.build(_warehouse(rkey.path).connect(), catalog, regions, rkey.region, Period.parse(rkey.period),
+                        version=rkey.version, thresholds=thresholds(rkey.tkey), map_indicator=rkey.map_indicator)
+    if made.stamp.version_at != rkey.at:
+        # The file was rebuilt or restored between the key and the build: its v{n} is another event now.
+        raise report.ReportError("数据库刚被重建或恢复，请刷新页面后再看月报。")
+    return made
 
 
 @st.cache_data(show_spinner="正在绘制月报图片……", max_entries=16)
-def monthly_report_panels(key: DataKey, tkey: TargetsKey, region: str, period: str, version: int, map_indicator: str):
+def monthly_report_panels(rkey: ReportKey):
     """The report's panels and file names (kpi.report.documents.drawn); raises fonts.FontMissing."""
     from kpi.report import documents
 
-    return documents.drawn(monthly_report(key, tkey, region, period, version, map_indicator))
+    return documents.drawn(monthly_report(rkey))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def monthly_report_document(key: DataKey, tkey: TargetsKey, region: str, period: str, version: int,
-                            map_indicator: str, kind: str) -> bytes:
+def monthly_report_document(rkey: ReportKey, kind: str) -> bytes:
     """The report's "zip", "pdf" or "docx": built when a download button is clicked (on the button's own thread), so
     a visit that only reads the report never pays for them."""
     from kpi.report import documents
 
-    report = monthly_report(key, tkey, region, period, version, map_indicator)
-    return documents.document(report, monthly_report_panels(key, tkey, region, period, version, map_indicator).panels,
-                              kind)
+    return documents.document(monthly_report(rkey), monthly_report_panels(rkey).panels, kind)
 
 
 @st.cache_data(show_spinner="正在计算规划指标……", max_entries=32)

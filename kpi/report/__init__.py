@@ -10,6 +10,6 @@
 No Streamlit and no etl here: the 月报 page and ``python -m etl report`` both call ``build`` and ``render``.
 """
 
-from kpi.report.content import Report, ReportError, Row, build
+from kpi.report.content import Basis, Report, ReportError, Row, build, data_version
 
-__all__ = ["Report", "ReportError", "Row", "build"]
+__all__ = ["Basis", "Report", "ReportError", "Row", "build", "data_version"]

@@ -254,6 +254,39 @@ def check_version(con: duckdb.DuckDBPyConnection, version: int | None) -> int:
     return int(version)
 
 
+@dataclass(frozen=True)
+class Basis:
+    """The data version a report is made as of, and when that version was written: together they name one event even
+    across a rebuilt or restored warehouse, whose versions start again at 1."""
+
+    version: int
+    at: dt.datetime | None
+
+
+def data_version(con: duckdb.DuckDBPyConnection, regions: RegionIndex, region_code: str, period: Period,
+                 version: int | None = None) -> Basis:
+    """The newest version up to ``version`` (default: now) that changed anything the report of ``region_code`` for
+    ``period`` reads: a load or revert with a value up to that month in the region's subtree, or in its county's for
+    a township (whose map ranks the county's townships); or any target or boundary change. The report as of it says
+    exactly what the report as of ``version`` says, so it is what the report is made as of and stamped with: a load for
+    another county, or for a later month, leaves a report (and its cached pictures) as they were. Raises ReportError
+    for a version the warehouse does not have; an unknown region or month is left to ``build`` to refuse."""
+    version = check_version(con, version)
+    region = regions.get(str(region_code).strip())
+    changed = None
+    if region is not None and period.span == "month":
+        shown = region if geo.drill_level(region) is not None else regions.get(region.parent_code or "") or region
+        changed = con.execute(sql.REPORT_DATA_VERSION,
+                              {"version": version, "scope": shown.code, "until": period.end}).fetchall()[0][0]
+    if changed is not None and changed < version:
+        # The one thing read outside the region: the warehouse's latest month, which a report's month may not pass.
+        latest = provenance.latest_period(con, changed)
+        if latest is None or period > latest:
+            changed = None
+    made = version if changed is None else int(changed)
+    return Basis(made, con.execute(sql.EVENT_TIME, {"version": made}).fetchall()[0][0])
+
+
 def build(con: duckdb.DuckDBPyConnection, catalog: Catalog, regions: RegionIndex, region_code: str, period: Period,
           version: int | None = None, thresholds: Thresholds = Thresholds(),
           map_indicator: str = DEFAULT_MAP_INDICATOR,

@@ -50,4 +50,34 @@ def test_an_older_version(wh):
     assert [i.value for i in at.info] == ["按数据版本 v1 重现：此后的导入、修订和撤销不计入（当前版本为 v2）。"]
     assert at.caption[0].value.startswith("数据版本 v1（")
     at.sidebar.number_input(key="version").set_value(None).run()
-    assert not at.info and at.caption[0].value.startswith("数据版本 v2（")
+    assert not at.info
+    # The October load (v2) holds nothing of September or before: the current report is the one made as of v1, and
+    # the page says why its stamp is older than the sidebar's version.
+    assert at.caption[0].value.startswith("数据版本 v1（")
+    assert at.caption[1].value == ("月报按 v1 的数据生成：其后至 v2 的导入、修订和撤销都不涉及海曙区2026年9月及以前的数据，"
+                                   "数字与 v2 相同。")
+
+
+def test_a_load_elsewhere_leaves_the_report_as_it_was(wh, monkeypatch):
+    """A later month's file does not touch October's report: same stamp, same pictures, and they are not drawn again
+    (the report is cached on the last change it reads, not on the snapshot)."""
+    from etl import pipeline
+    from kpi.report import documents
+
+    drawn = []
+    real = documents.drawn
+    monkeypatch.setattr(documents, "drawn", lambda report: drawn.append(report.stamp.version) or real(report))
+    first = report_page()
+    assert first.caption[0].value.startswith("数据版本 v2（")
+    before = [image.value for image in first.get("image")]
+    assert before and drawn == [2]
+    result = pipeline.load_bytes(wh, month_xlsx("2026年11月"), "海曙区_2026-11.xlsx")
+    assert result.status == "loaded", result.message
+    at = report_page(period="2026-10")
+    assert at.caption[0].value.startswith("数据版本 v2（")
+    assert "其后至 v3 的导入、修订和撤销都不涉及海曙区2026年10月" in at.caption[1].value
+    assert [image.value for image in at.get("image")] == before
+    assert drawn == [2]
+    # November's report is new, and drawn as of v3.
+    report_page(period="2026-11")
+    assert drawn == [2, 3]

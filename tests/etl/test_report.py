@@ -18,6 +18,7 @@ from etl import targets as etl_targets
 from kpi import aggregate, display, store
 from kpi.periods import Period
 from kpi.report import panels
+from tests import fixtures
 from tests.app.workbooks import HAISHU, county_rows, make_warehouse, month_xlsx
 
 OCT = Period(2026, 10)
@@ -202,3 +203,95 @@ def test_a_summary_longer_than_a_docx_property_still_renders(warehouse):
     doc = Document(io.BytesIO(outputs.docx))
     assert doc.core_properties.comments == long.summary[:254] + "…"
     assert long.summary in [p.text for p in doc.paragraphs]
+
+
+# ---- made as of the last change it reads ------------------------------------------------------------------------------
+
+JIANGBEI = "330205000000"
+CITY = "330200000000"
+NOV = Period(2026, 11)
+
+
+def jiangbei_xlsx(extra_beds: int = 0) -> bytes:
+    """江北区's townships for 2026年10月, ``extra_beds`` more beds each."""
+    rows = [[name, beds + extra_beds, inst, nursing, pop, new]
+            for name, beds, inst, nursing, pop, new in county_rows(JIANGBEI)]
+    return fixtures.xlsx(fixtures.table_rows(rows=rows, title="江北区民政业务统计月报表",
+                                             scope="填报单位：宁波市江北区民政局", period="报告期：2026年10月"))
+
+
+def figures(report) -> tuple:
+    """Everything a report says apart from its stamp: every cell and sentence, every monthly series, the map's values."""
+    return (
+        report.summary,
+        tuple((*r.cells(), r.commentary) for r in report.rows),
+        tuple(tuple(r.cells()) for r in report.others),
+        tuple(frame.to_csv(index=False) for group in report.groups for frame in group.monthly),  # NaN == NaN here
+        tuple(r.code for r in report.behind),
+        (report.map.units, report.map.commentary, report.map.highlight) if report.map else None,
+    )
+
+
+def test_a_report_is_made_as_of_the_last_change_it_reads(tmp_path):
+    """A load for another county or a later month, a revert of one, or a user change leaves a report's data version
+    where it was; a load, a revert or a target change it reads moves it. And at every version, the report as of
+    kpi.report.data_version says exactly what the report as of that version says."""
+    from etl import users
+    from kpi.report import ReportError, build, data_version
+
+    catalog, regions = pipeline.reference()
+    haishu_township = regions.townships_of(HAISHU)[0].code
+    wh = make_warehouse(tmp_path / "kpi.duckdb", [
+        (month_xlsx("2026年9月", rows_with(-5)), "海曙区2026年9月.xlsx"),
+        (month_xlsx("2026年10月", rows_with(0)), "海曙区2026年10月.xlsx"),
+        (jiangbei_xlsx(), "江北区2026年10月.xlsx"),
+    ])
+    boundaries.import_boundaries(wh, boundaries.DEMO_BOUNDARIES, level=None, who="测试", is_demo=True)
+    assert etl_targets.import_bytes(wh, TARGETS.encode(), "目标.csv", who="测试").status == "imported"
+    con = lambda: wh.connect()  # noqa: E731 — each write publishes a new snapshot
+    base = store.current_version(con())
+
+    def made(region: str, period: Period, version: int | None = None) -> int:
+        return data_version(con(), regions, region, period, version).version
+
+    assert {made(r, OCT) for r in (CITY, HAISHU, haishu_township, JIANGBEI)} == {base}
+
+    correction = pipeline.load_bytes(wh, jiangbei_xlsx(40), "江北区2026年10月（更正）.xlsx")
+    assert correction.status == "loaded", correction.message
+    v1 = base + 1
+    assert (made(CITY, OCT), made(JIANGBEI, OCT)) == (v1, v1)
+    assert (made(HAISHU, OCT), made(haishu_township, OCT)) == (base, base)
+
+    november = pipeline.load_bytes(wh, month_xlsx("2026年11月", rows_with(3)), "海曙区2026年11月.xlsx")
+    assert november.status == "loaded", november.message
+    v2 = v1 + 1
+    assert (made(HAISHU, OCT), made(CITY, OCT), made(HAISHU, NOV), made(CITY, NOV)) == (base, v1, v2, v2)
+
+    v3 = pipeline.revert(wh, correction.load_id, who="测试")
+    assert (made(CITY, OCT), made(JIANGBEI, OCT), made(HAISHU, OCT)) == (v3, v3, base)
+    assert made(CITY, OCT, version=v2) == v1  # as of an older version: the last change up to it
+
+    v4 = users.add_user(wh, "zhang", "correct-horse-9", "admin", who="测试")
+    assert (made(HAISHU, OCT), made(CITY, OCT)) == (base, v3)
+
+    more = "region_code,indicator_code,year,comparator,value\n330205000000,EC_R_BED_10K,2026,>=,420\n"
+    assert etl_targets.import_bytes(wh, more.encode(), "目标2.csv", who="测试").status == "imported"
+    v5 = v4 + 1
+    assert {made(r, OCT) for r in (CITY, HAISHU, haishu_township, JIANGBEI)} == {v5}  # targets: every report
+
+    def outcome(region: str, period: Period, version: int):
+        try:
+            return figures(build(con(), catalog, regions, region, period, version=version))
+        except ReportError as exc:
+            return str(exc)
+
+    checked = 0
+    for region in (CITY, HAISHU, haishu_township, JIANGBEI):
+        for period in (OCT, NOV):
+            for version in range(base, v5 + 1):
+                basis = made(region, period, version)
+                assert basis <= version
+                if basis != version:
+                    checked += 1
+                    assert outcome(region, period, basis) == outcome(region, period, version), (region, period, version)
+    assert checked >= 12
