@@ -388,12 +388,14 @@ def report_key(key: DataKey, tkey: TargetsKey, region: str, period: str, version
 
 @st.cache_data(show_spinner="正在计算月报……", max_entries=16)
 def monthly_report(rkey: ReportKey):
-    """kpi.report.build as of ``rkey.version``; raises kpi.report.ReportError (not cached) for what cannot be made."""
+    """kpi.report.build as of ``rkey.version``, in a worker process (kpi.report.worker); raises
+    kpi.report.ReportError (not cached) for what cannot be made."""
     from kpi import report
+    from kpi.report import worker
 
     catalog, regions = reference()
-    made = report.build(_warehouse(rkey.path).connect(), catalog, regions, rkey.region, Period.parse(rkey.period),
-                        version=rkey.version, thresholds=thresholds(rkey.tkey), map_indicator=rkey.map_indicator)
+    made = worker.build(rkey.path, catalog, regions, rkey.region, Period.parse(rkey.period), rkey.version,
+                        thresholds(rkey.tkey), rkey.map_indicator)
     if made.stamp.version_at != rkey.at:
         # The file was rebuilt or restored between the key and the build: its v{n} is another event now.
         raise report.ReportError("数据库刚被重建或恢复，请刷新页面后再看月报。")
@@ -402,19 +404,20 @@ def monthly_report(rkey: ReportKey):
 
 @st.cache_data(show_spinner="正在绘制月报图片……", max_entries=16)
 def monthly_report_panels(rkey: ReportKey):
-    """The report's panels and file names (kpi.report.documents.drawn); raises fonts.FontMissing."""
-    from kpi.report import documents
+    """The report's panels and file names (kpi.report.documents.drawn, in a worker process: kpi.report.worker);
+    raises fonts.FontMissing."""
+    from kpi.report import worker
 
-    return documents.drawn(monthly_report(rkey))
+    return worker.drawn(monthly_report(rkey))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def monthly_report_document(rkey: ReportKey, kind: str) -> bytes:
     """The report's "zip", "pdf" or "docx": built when a download button is clicked (on the button's own thread), so
     a visit that only reads the report never pays for them."""
-    from kpi.report import documents
+    from kpi.report import worker
 
-    return documents.document(monthly_report(rkey), monthly_report_panels(rkey).panels, kind)
+    return worker.document(monthly_report(rkey), monthly_report_panels(rkey).panels, kind)
 
 
 @st.cache_data(show_spinner="正在计算规划指标……", max_entries=32)

@@ -62,11 +62,11 @@ def test_a_load_elsewhere_leaves_the_report_as_it_was(wh, monkeypatch):
     """A later month's file does not touch October's report: same stamp, same pictures, and they are not drawn again
     (the report is cached on the last change it reads, not on the snapshot)."""
     from etl import pipeline
-    from kpi.report import documents
+    from kpi.report import worker
 
     drawn = []
-    real = documents.drawn
-    monkeypatch.setattr(documents, "drawn", lambda report: drawn.append(report.stamp.version) or real(report))
+    real = worker.drawn
+    monkeypatch.setattr(worker, "drawn", lambda report: drawn.append(report.stamp.version) or real(report))
     first = report_page()
     assert first.caption[0].value.startswith("数据版本 v2（")
     before = [image.value for image in first.get("image")]

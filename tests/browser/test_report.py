@@ -40,6 +40,10 @@ def test_report_page_shows_panels_and_downloads(page, server):
     images = page.get_by_test_id("stImage")
     expect(images).to_have_count(4)  # headline table, 养老服务, map, behind list: no chart for areas without data
     expect(page.get_by_role("button", name="下载图片（PNG）")).to_have_count(4)
+    # Each panel is sent whole (1285 px) and shown at 643 CSS px: sharp on a 2× screen, not scaled down on the server.
+    first = images.first.locator("img")
+    expect(first).to_have_js_property("complete", True)
+    assert first.evaluate("img => [img.naturalWidth, Math.round(img.getBoundingClientRect().width)]") == [1285, 643]
     screenshot(page, "report")
 
     name, data = downloaded(page, "下载 PDF")

@@ -295,3 +295,51 @@ def test_a_report_is_made_as_of_the_last_change_it_reads(tmp_path):
                     checked += 1
                     assert outcome(region, period, basis) == outcome(region, period, version), (region, period, version)
     assert checked >= 12
+
+
+def test_a_worker_process_draws_the_same_bytes_and_a_dead_one_is_replaced(warehouse, monkeypatch):
+    """The page computes and draws in kpi.report.worker's processes: the same report, PNGs and PDF as here; an error in
+    the worker reaches the caller and keeps the worker; a worker that dies mid-call is answered for here, and replaced."""
+    import os
+    import signal
+
+    from kpi.progress import Thresholds
+    from kpi.report import ReportError, build, documents, worker
+    from kpi.report.content import DEFAULT_MAP_INDICATOR
+
+    monkeypatch.delenv("KPI_DRAW_IN_PROCESS", raising=False)
+    catalog, regions = pipeline.reference()
+    report = build(warehouse.connect(), catalog, regions, HAISHU, OCT)
+    here = documents.drawn(report)
+    worker.shutdown()
+    try:
+        version = store.current_version(warehouse.connect())
+        made = worker.build(str(warehouse.path), catalog, regions, HAISHU, OCT, version, Thresholds(),
+                            DEFAULT_MAP_INDICATOR)
+        assert figures(made) == figures(report) and made.stamp == report.stamp
+        with pytest.raises(ReportError, match="不在地区表中"):
+            worker.build(str(warehouse.path), catalog, regions, "110000000000", OCT, version, Thresholds(),
+                         DEFAULT_MAP_INDICATOR)
+        there = worker.drawn(report)
+        assert there.stem == here.stem
+        assert [p.png for p in there.panels] == [p.png for p in here.panels]
+        assert worker.document(report, there.panels, "pdf") == documents.document(report, here.panels, "pdf")
+        (first,) = worker._idle
+        assert first.alive() and first.proc.pid != os.getpid()
+
+        with pytest.raises(KeyError):
+            worker.document(report, there.panels, "xls")  # raised in the worker, raised again here
+        assert worker._idle == [first] and first.alive()
+
+        # Killed while it looks alive (as if it died mid-call): this call is drawn here, the next gets a new worker.
+        os.kill(first.proc.pid, signal.SIGKILL)
+        first.proc.wait()
+        monkeypatch.setattr(worker.Worker, "alive", lambda self: self is first or self.proc.poll() is None)
+        assert [p.png for p in worker.drawn(report).panels] == [p.png for p in here.panels]
+        assert worker._idle == []
+        assert [p.png for p in worker.drawn(report).panels] == [p.png for p in here.panels]
+        (second,) = worker._idle
+        assert second is not first and second.proc.poll() is None
+    finally:
+        worker.shutdown()
+    assert second.proc.returncode == 0  # it exits at the end of its input
