@@ -36,15 +36,15 @@ def snapshot(wh: store.Warehouse) -> tuple[store.FileIdentity, int]:
     return ident, version
 
 
-def freshness(con: duckdb.DuckDBPyConnection) -> dict:
-    """What the frame shows on every page: the data version, when the data last changed (a load or a revert), and how
-    many active loads are demo data."""
-    return store.freshness(con)
+def freshness(con: duckdb.DuckDBPyConnection, version: int | None = None) -> dict:
+    """What the frame shows on every page, as of ``version``: the data version, when it was written, and how many
+    loads in force are demo data."""
+    return store.freshness(con, version)
 
 
-def summary(con: duckdb.DuckDBPyConnection) -> dict:
-    """``store.status`` plus the region counts in display order, with Chinese level names."""
-    info = store.status(con)
+def summary(con: duckdb.DuckDBPyConnection, version: int | None = None) -> dict:
+    """``store.status`` as of ``version`` plus the region counts in display order, with Chinese level names."""
+    info = store.status(con, version)
     info["region_counts"] = [(LEVEL_NAMES[level], info["regions"].get(level, 0)) for level in LEVELS]
     return info
 

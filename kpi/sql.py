@@ -166,16 +166,19 @@ OBSERVATIONS_AS_OF = f"""
     QUALIFY row_number() OVER (PARTITION BY o.region_code, o.indicator_code, o.period ORDER BY a.version DESC) = 1
 """
 
-STATUS_COUNTS = """
+# What the warehouse held as of $version (`etl status`, 指标目录): as-of like every figure, so a snapshot published while
+# a page reads never mixes its counts into an older version's page.
+STATUS_COUNTS = f"""
+    WITH made AS (SELECT load_id FROM loads WHERE version <= $version), active AS ({ACTIVE_LOADS})
     SELECT
         (SELECT count(*) FROM indicators) AS indicators,
-        (SELECT count(*) FROM observations) AS observations_all,
-        (SELECT count(*) FROM loads) AS loads,
-        (SELECT count(*) FROM loads WHERE status = 'active') AS loads_active,
-        (SELECT coalesce(max(version), 0) FROM events) AS version,
-        (SELECT max(happened_at) FROM events) AS updated_at,
-        (SELECT min(period) FROM observations) AS first_period,
-        (SELECT max(period) FROM observations) AS last_period
+        (SELECT count(*) FROM observations JOIN made USING (load_id)) AS observations_all,
+        (SELECT count(*) FROM made) AS loads,
+        (SELECT count(*) FROM active) AS loads_active,
+        $version AS version,
+        (SELECT happened_at FROM events WHERE version = $version) AS updated_at,
+        (SELECT min(period) FROM observations JOIN made USING (load_id)) AS first_period,
+        (SELECT max(period) FROM observations JOIN made USING (load_id)) AS last_period
 """
 # Distinct keys with a value in force: a value is in force exactly when some active load holds its key.
 COUNT_CURRENT = f"""
@@ -184,11 +187,11 @@ COUNT_CURRENT = f"""
         SELECT DISTINCT region_code, indicator_code, period FROM observations JOIN active USING (load_id)
     )
 """
-# What every page's frame shows: the version, when data last changed (a load or a revert), active demo loads.
-FRESHNESS = """
-    SELECT coalesce(max(version), 0) AS version, max(happened_at) AS updated_at,
-           (SELECT count(*) FROM loads WHERE is_demo AND status = 'active') AS demo_loads
-    FROM events
+# What every page's frame shows, as of $version: the version, when it was written, the demo loads in force.
+FRESHNESS = f"""
+    WITH active AS ({ACTIVE_LOADS})
+    SELECT $version AS version, (SELECT happened_at FROM events WHERE version = $version) AS updated_at,
+           (SELECT count(*) FROM loads JOIN active USING (load_id) WHERE is_demo) AS demo_loads
 """
 REGIONS_PER_LEVEL = "SELECT level, count(*) AS n FROM regions GROUP BY level"
 LIST_INDICATORS = "SELECT * EXCLUDE (ord) FROM indicators ORDER BY ord"

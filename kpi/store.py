@@ -275,15 +275,18 @@ def list_indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(sql.LIST_INDICATORS).df()
 
 
-def freshness(con: duckdb.DuckDBPyConnection) -> dict:
-    """Version, last change and number of active demo loads, in one cheap query."""
-    cur = con.execute(sql.FRESHNESS)
+def freshness(con: duckdb.DuckDBPyConnection, version: int | None = None) -> dict:
+    """Version, when it was written and number of active demo loads as of ``version`` (default: now), in one cheap
+    query."""
+    version = current_version(con) if version is None else version
+    cur = con.execute(sql.FRESHNESS, {"version": version})
     return dict(zip([d[0] for d in cur.description], cur.fetchall()[0]))
 
 
-def status(con: duckdb.DuckDBPyConnection) -> dict:
-    """What the warehouse holds, for `etl status` and the app's footer."""
-    cur = con.execute(sql.STATUS_COUNTS)
+def status(con: duckdb.DuckDBPyConnection, version: int | None = None) -> dict:
+    """What the warehouse held as of ``version`` (default: now), for `etl status` and 指标目录."""
+    version = current_version(con) if version is None else version
+    cur = con.execute(sql.STATUS_COUNTS, {"version": version})
     info = dict(zip([d[0] for d in cur.description], cur.fetchall()[0]))
     info["observations_current"] = _one(con, sql.COUNT_CURRENT, {"version": info["version"]})[0]
     info["regions"] = dict(con.execute(sql.REGIONS_PER_LEVEL).fetchall())

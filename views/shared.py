@@ -138,12 +138,13 @@ def upgrade_schema(key: DataKey) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=_KEEP)
 def freshness(key: DataKey) -> dict:
-    return app_data.freshness(_con(key))
+    # As of key.version: _con reads the newest snapshot, which may already be a later one.
+    return app_data.freshness(_con(key), key.version)
 
 
 @st.cache_data(show_spinner=False, max_entries=_KEEP)
 def summary(key: DataKey) -> dict:
-    return app_data.summary(_con(key))
+    return app_data.summary(_con(key), key.version)
 
 
 @st.cache_data(show_spinner=False, max_entries=_KEEP)

@@ -69,6 +69,17 @@ def test_revert_brings_earlier_values_back_and_keeps_the_record(warehouse):
     assert loads.loc[b.load_id, "reverted_by"] == "王五"
     # As of the moment before the revert, the revision still counted: history is reproducible.
     assert _value(warehouse, version=version - 1) == (333, b.load_id)
+    # The counts and the frame's version line as of each version, read through the newest snapshot: a page pinned
+    # to an older snapshot never shows a newer one's figures.
+    con = warehouse.connect()
+    now, before = store.status(con), store.status(con, version - 1)
+    assert (now["version"], now["loads"], now["loads_active"]) == (version, 2, 1)
+    assert (before["version"], before["loads"], before["loads_active"]) == (version - 1, 2, 2)
+    assert before["observations_all"] == now["observations_all"]
+    assert store.status(con, a.version)["loads"] == 1 and store.status(con, a.version)["observations_current"] == 15
+    fresh, earlier = store.freshness(con), store.freshness(con, a.version)
+    assert (fresh["version"], earlier["version"]) == (version, a.version)
+    assert earlier["updated_at"] == loads.loc[a.load_id, "loaded_at"] < fresh["updated_at"]
     with pytest.raises(ValueError, match="已于.*撤销，无需重复撤销"):
         pipeline.revert(warehouse, b.load_id)
     with pytest.raises(ValueError, match="没有编号为 #99 的导入批次"):
