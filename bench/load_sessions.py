@@ -684,6 +684,9 @@ def run(args, folder: Path) -> int:
     say("  数值与所示版本一致：" + "，".join(
         f"{PAGE_NAMES[p]} {verdicts.good.get(p, 0)}/{verdicts.checked.get(p, 0)}" for p in CHECKED_PAGES)
         + f"（核对用时 {verdicts.seconds:.0f} 秒）")
+    reports = [v.run for v in visits if v.page == "report" and v.run.finished and v.run.report_version is not None]
+    older = sum(r.report_version < r.sidebar_version for r in reports if r.sidebar_version is not None)
+    say(f"  月报按较早的版本生成（其后的变动不涉及它，数值仍与所示版本一致）：{older}/{len(reports)}")
     say(f"  侧栏版本落后于页面数值（数值属于较新的已发布版本）：{len(verdicts.lagging)}")
     say(f"  数值不属于任何已发布版本（部分数据）：{len(verdicts.wrong)}")
     for line in (verdicts.mixed_versions + verdicts.unpublished + verdicts.lagging + verdicts.wrong)[:10]:

@@ -1,4 +1,4 @@
-"""Drawing a report's panels and documents in processes of their own.
+"""Computing and drawing a 月报 in processes of their own.
 
 A report is seconds of work that holds the GIL: about 2 s to compute a city's (kpi.aggregate turns some 150,000 unit
 rows into figures in Python), 2–4 s to draw its panels (matplotlib) and about 1 s more for its documents (reportlab,
@@ -9,9 +9,10 @@ processes (one per spare CPU core, at least one), so the server's own threads on
 A worker is ``python -m kpi.report.worker``, started on first use and reused: requests and answers are pickles over
 its stdin and stdout, one at a time. Not multiprocessing: its "spawn" start re-runs the parent's ``__main__`` in the
 child, and inside a Streamlit server ``__main__`` is the page script being run. A worker that dies (killed, out of
-memory) is replaced at the next call; the call that saw it die draws in this process. Where no process can be
-started, everything is drawn in this process, as before: slower for the others, never different — the bytes are the
-same either way. ``KPI_DRAW_IN_PROCESS=1`` asks for that on purpose (the benchmark's baseline).
+memory) is replaced at the next call; the call that saw it die does its work in this process. Where no process can be
+started, everything is done in this process, as before: slower for the others, never different — the report and its
+bytes are the same either way. ``KPI_DRAW_IN_PROCESS=1`` asks for that on purpose (a server short of memory: a worker
+holds about 300 MB; or a benchmark's baseline).
 """
 
 from __future__ import annotations

@@ -343,3 +343,22 @@ def test_a_worker_process_draws_the_same_bytes_and_a_dead_one_is_replaced(wareho
     finally:
         worker.shutdown()
     assert second.proc.returncode == 0  # it exits at the end of its input
+
+
+def test_without_worker_processes_the_report_is_made_here(warehouse, monkeypatch):
+    """Where no process can be started (a locked-down server), the report is made in this process, the same bytes."""
+    import subprocess
+
+    from kpi.report import build, documents, worker
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("fork not allowed")
+
+    monkeypatch.delenv("KPI_DRAW_IN_PROCESS", raising=False)
+    monkeypatch.setattr(worker, "_disabled", False)
+    worker.shutdown()
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    catalog, regions = pipeline.reference()
+    report = build(warehouse.connect(), catalog, regions, HAISHU, OCT)
+    assert [p.png for p in worker.drawn(report).panels] == [p.png for p in documents.drawn(report).panels]
+    assert worker._disabled and worker._idle == []
