@@ -149,6 +149,30 @@ def journal_gaps(db: Path, since_version: int) -> list[int]:
     return [v for v in range(since_version + 1, current + 1) if v not in covered]
 
 
+def report_workers(server_pid: int) -> list[int]:
+    """The pids of the server's 月报 workers (``python -m kpi.report.worker``, its children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == server_pid and b"kpi.report.worker" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie counts as ended)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def leftovers(db: Path) -> list[str]:
     """Files a killed writer or reader may leave beside the warehouse: the writer's private copy (removed by the next
     writer) and a reader's hard link (removed right after it opens the file)."""
@@ -283,6 +307,7 @@ class Trial:
     app_ok: bool = False
     down: tuple[float, float] | None = None  # when the server was down (monotonic)
     journal_gap: list[int] = field(default_factory=list)  # versions of this trial the restore journal lacks
+    workers: int = 0  # 月报 worker processes (kpi.report.worker) the killed server had
     page_problems: list[str] = field(default_factory=list)  # what the page run after the trial showed wrong
 
     @property
@@ -480,7 +505,16 @@ class Trials:
         time.sleep(delay)
         down = time.monotonic()
         trial.phase = "服务器运行中" if self.server.alive() else "服务器已退出"
+        workers = report_workers(self.server.proc.pid)
+        trial.workers = len(workers)
         self.server.kill()
+        # Its workers read end of input and exit: none may outlive it (each holds some 300 MB).
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+            time.sleep(0.1)
+        stray = [pid for pid in workers if alive(pid)]
+        if stray:
+            trial.problems.append(f"服务器被杀 15 秒后绘图进程仍在运行：{stray}")
         t = time.monotonic()
         self.server.start()
         trial.back_seconds = time.monotonic() - t
@@ -592,6 +626,10 @@ def run(args, folder: Path) -> int:
     say("写入结果：" + "，".join(f"{o} {n}" for o, n in outcomes.items()))
     say(f"数据库一致：{consistent}/{len(done)}；下一次写入成功：{sum(t.next_write == '成功' for t in done)}/{len(done)}；"
         f"之后页面正常：{sum(t.app_ok for t in done)}/{len(done)}")
+    killed = [t for t in done if t.kind == "server"]
+    say(f"服务器被杀时有月报绘图进程的试验：{sum(t.workers > 0 for t in killed)}/{len(killed)}（共 "
+        f"{sum(t.workers for t in killed)} 个进程），被杀后残留的绘图进程："
+        f"{sum(any('绘图进程' in p for p in t.problems) for t in killed)} 次")
     backs = [t.back_seconds for t in done if t.back_seconds is not None]
     if backs:
         say(f"服务器被杀后恢复（重启到新会话页面运行完成）：中位数 {statistics.median(backs):.1f} 秒，最长 {max(backs):.1f} 秒")

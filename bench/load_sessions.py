@@ -215,8 +215,8 @@ def page_params(page: str, rng: random.Random, periods: list[str]) -> dict[str, 
     if page == "screen":
         return {"region": rng.choice((CITY, *COUNTIES))}
     if page == "report":
-        # The 月报 is drawn (charts, PDF, Word) once per region, month and snapshot, several seconds each: a bureau
-        # opens its own few, for the latest months.
+        # A 月报 is computed and drawn (seconds) again whenever a load touches its region and month: a bureau opens
+        # its own few, for the latest months — the city's changes with almost every load.
         return {"region": rng.choice(REPORT_REGIONS), "period": rng.choice(periods[-2:])}
     params = {"region": rng.choice(REGIONS), "period": rng.choice(periods)}
     if page in ("indicator", "map"):

@@ -362,3 +362,37 @@ def test_without_worker_processes_the_report_is_made_here(warehouse, monkeypatch
     report = build(warehouse.connect(), catalog, regions, HAISHU, OCT)
     assert [p.png for p in worker.drawn(report).panels] == [p.png for p in documents.drawn(report).panels]
     assert worker._disabled and worker._idle == []
+
+
+def test_a_worker_does_not_outlive_a_killed_server(tmp_path):
+    """A server killed outright (SIGKILL, the OOM killer) leaves no worker behind: the worker reads end of input."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from kpi.report import worker
+
+    script = ("from kpi.report import worker\n"
+              "w = worker.Worker()\n"
+              "print(w.proc.pid, flush=True)\n"
+              "import time; time.sleep(600)\n")
+    server = subprocess.Popen([sys.executable, "-c", script], cwd=worker.ROOT, stdout=subprocess.PIPE, text=True)
+    pid = int(server.stdout.readline())
+    assert os.path.exists(f"/proc/{pid}")
+    os.kill(server.pid, signal.SIGKILL)
+    server.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _running(pid):
+        time.sleep(0.1)
+    assert not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie awaiting its reaper counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
