@@ -1,9 +1,11 @@
 """月报: the monthly report of the chosen region and month — the panels (sized for a Word page), the commentary, and
 downloads of each panel (PNG, 2×), all of them (ZIP), the whole report (PDF, Word).
 
-Everything comes from kpi.report, the same code as ``python -m etl report``, made as of the last change the report reads
-(kpi.report.data_version) and cached on it, with the region, month and map indicator. "数据版本" remakes the report as the warehouse stood at an older version (in the URL as
-``?version=``; empty means the current one); "地图指标" (``?map=``) picks what the map shows.
+Everything comes from kpi.report, the same code as ``python -m etl report``: made as of the last change the report
+reads (kpi.report.data_version), in a worker process (kpi.report.worker), and cached on that change with the region,
+month and map indicator, so a load elsewhere leaves it as it was. "数据版本" remakes the report as the warehouse stood
+at an older version (in the URL as ``?version=``; empty means the current one); "地图指标" (``?map=``) picks what the
+map shows.
 """
 
 import streamlit as st
@@ -56,8 +58,9 @@ stamp = f"{'示例数据 · ' if report.stamp.demo else ''}{report.stamp.text}"
 st.caption(shared.plain(stamp))
 if rkey.version < version:
     # Why the stamp names an older version than the sidebar: nothing this report reads changed since.
-    st.caption(f"月报按 v{rkey.version} 的数据生成：其后至 v{version} 的导入、修订和撤销都不涉及{region.name}"
-               f"{'所在县（市、区）' if region.level == 'township' else ''}{period.label}及以前的数据，数字与 v{version} 相同。")
+    where = f"{region.name}{'所在县（市、区）' if region.level == 'township' else ''}"
+    st.caption(shared.plain(f"月报按 v{rkey.version} 的数据生成：其后至 v{version} 的导入、修订和撤销都不涉及{where}"
+                            f"{period.label}及以前的数据，数字与 v{version} 相同。"))
 
 try:
     files = shared.monthly_report_panels(rkey)

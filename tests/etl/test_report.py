@@ -364,7 +364,7 @@ def test_without_worker_processes_the_report_is_made_here(warehouse, monkeypatch
     assert worker._disabled and worker._idle == []
 
 
-def test_a_worker_does_not_outlive_a_killed_server(tmp_path):
+def test_a_worker_does_not_outlive_a_killed_server():
     """A server killed outright (SIGKILL, the OOM killer) leaves no worker behind: the worker reads end of input."""
     import os
     import signal
@@ -372,6 +372,7 @@ def test_a_worker_does_not_outlive_a_killed_server(tmp_path):
     import sys
     import time
 
+    from bench.fault_trials import alive
     from kpi.report import worker
 
     script = ("from kpi.report import worker\n"
@@ -380,19 +381,11 @@ def test_a_worker_does_not_outlive_a_killed_server(tmp_path):
               "import time; time.sleep(600)\n")
     server = subprocess.Popen([sys.executable, "-c", script], cwd=worker.ROOT, stdout=subprocess.PIPE, text=True)
     pid = int(server.stdout.readline())
-    assert os.path.exists(f"/proc/{pid}")
+    assert alive(pid)
     os.kill(server.pid, signal.SIGKILL)
     server.wait()
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and _running(pid):
+    while time.monotonic() < deadline and alive(pid):
         time.sleep(0.1)
-    assert not _running(pid)
+    assert not alive(pid)
 
-
-def _running(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie awaiting its reaper counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
