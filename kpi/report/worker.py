@@ -167,8 +167,8 @@ def serve() -> None:
     while True:
         try:
             name, args = pickle.load(requests)
-        except EOFError:
-            return
+        except (EOFError, pickle.UnpicklingError):
+            return  # the server closed its end, or died while writing: nobody is left to answer
         try:
             answer = ("return", CALLS[name](*args))
         except Exception as exc:  # noqa: BLE001 — handed back to the caller, who raises it
@@ -177,8 +177,11 @@ def serve() -> None:
             data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 — an exception that will not pickle: its text will
             data = pickle.dumps(("raise", RuntimeError(f"{answer[1]!r} ({exc})")))
-        answers.write(data)
-        answers.flush()
+        try:
+            answers.write(data)
+            answers.flush()
+        except BrokenPipeError:
+            os._exit(0)  # the server died while this was being made (no flush of the dead pipe at exit either)
 
 
 if __name__ == "__main__":

@@ -389,3 +389,26 @@ def test_a_worker_does_not_outlive_a_killed_server():
         time.sleep(0.1)
     assert not alive(pid)
 
+
+
+@pytest.mark.parametrize("ending", ["truncated request", "answer unread"])
+def test_a_worker_whose_server_dies_mid_exchange_exits_quietly(warehouse, ending):
+    """A server that dies while writing a request, or before reading the answer, leaves no traceback in its log."""
+    import pickle
+    import subprocess
+    import sys
+
+    from kpi.report import build, worker
+
+    proc = subprocess.Popen([sys.executable, "-m", "kpi.report.worker"], cwd=worker.ROOT, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    catalog, regions = pipeline.reference()
+    request = pickle.dumps(("drawn", (build(warehouse.connect(), catalog, regions, HAISHU, OCT),)))
+    if ending == "truncated request":
+        proc.stdin.write(request[:len(request) // 2])
+    else:
+        proc.stdout.close()  # nobody will read the answer
+        proc.stdin.write(request)
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 0
+    assert b"Traceback" not in proc.stderr.read()
