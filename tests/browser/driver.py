@@ -143,11 +143,14 @@ def wait_idle(page: Page, timeout: float = 30_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
-def rerun(page: Page, action, timeout: float = 30_000) -> None:
+def rerun(page: Page, action, timeout: float = 30_000, retry_while=None) -> None:
     """Do ``action`` (a key press, a click, an upload) and wait until the script run(s) it caused have finished.
 
     Waiting for "notRunning" alone could pass before the run even starts, so a MutationObserver notes every change
-    of the script state; we wait for at least one change away from "running" and an idle app.
+    of the script state; we wait for at least one change away from "running" and an idle app. An action that starts
+    no run within INPUT_LOST_MS is done once more — only while ``retry_while()`` (if given) says the page still shows
+    what the action acted on: a click at a map position whose first attempt landed late would otherwise hit whatever
+    the page drew there since.
     """
     page.evaluate("""() => {
         const app = document.querySelector('[data-testid="stApp"]');
@@ -168,7 +171,8 @@ def rerun(page: Page, action, timeout: float = 30_000) -> None:
     except PlaywrightTimeout:
         # Not even a rerun request: the input never reached the app (about one click in a few hundred lands while
         # the page is still settling). Give it once more; a run that did start is never repeated.
-        action()
+        if retry_while is None or retry_while():
+            action()
     try:
         page.wait_for_function(
             """() => window.__runStates.includes('running') &&
