@@ -147,7 +147,7 @@ def rerun(page: Page, action, timeout: float = 30_000, retry_while=None) -> None
     """Do ``action`` (a key press, a click, an upload) and wait until the script run(s) it caused have finished.
 
     Waiting for "notRunning" alone could pass before the run even starts, so a MutationObserver notes every change
-    of the script state; we wait for at least one change away from "running" and an idle app. An action that starts
+    of the script state; we wait for a run (or an answered rerun request) and then an idle app. An action that starts
     no run within INPUT_LOST_MS is done once more — only while ``retry_while()`` (if given) says the page still shows
     what the action acted on: a click at a map position whose first attempt landed late would otherwise hit whatever
     the page drew there since.
@@ -174,9 +174,12 @@ def rerun(page: Page, action, timeout: float = 30_000, retry_while=None) -> None
         if retry_while is None or retry_while():
             action()
     try:
+        # A run seen, or a request the server answered: when the browser is busy it may handle several messages in
+        # one task, and React then paints rerunRequested → notRunning without the "running" in between.
         page.wait_for_function(
-            """() => window.__runStates.includes('running') &&
-                     window.__runStates[window.__runStates.length - 1] === 'notRunning'""",
+            """() => { const s = window.__runStates;
+                       return s[s.length - 1] === 'notRunning' &&
+                              (s.includes('running') || s.includes('rerunRequested') && s.length > 2); }""",
             timeout=timeout,
         )
     except PlaywrightTimeout:
