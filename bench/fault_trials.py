@@ -27,7 +27,6 @@ import argparse
 import os
 import random
 import re
-import shutil
 import signal
 import statistics
 import subprocess
@@ -39,7 +38,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from bench.load_bench import environment
 from bench.ws_client import ClientError, Session
 
 KIND_NAMES = {"load": "导入", "revert": "撤销", "server": "服务器"}
@@ -55,6 +53,11 @@ class State(NamedTuple):
     loads: int
     active: int
     observations: int
+
+    def loaded(self, values: list[int]) -> "State":
+        """The state after one published batch of files holding ``values`` values each."""
+        n = len(values)
+        return State(self.version + n, self.loads + n, self.active + n, self.observations + sum(values))
 
 
 def state(db: Path) -> State:
@@ -420,10 +423,7 @@ class Trials:
 
     def _kill_load(self, trial: Trial) -> None:
         batch = self._batch()
-        values = self._values(batch)
-        before = trial.before
-        whole = State(before.version + len(batch), before.loads + len(batch), before.active + len(batch),
-                      before.observations + sum(values))
+        whole = trial.before.loaded(self._values(batch))
         trial.detail = f"（{len(batch)} 个文件）"
         delay, after_copy = self._moment(self.load_seconds, self.load_write)
         proc = subprocess.Popen(self._command("load", *map(str, batch)), cwd=self.server_cwd,
@@ -490,10 +490,7 @@ class Trials:
         whole = trial.before
         if with_load:
             batch = self._batch()
-            values = self._values(batch)
-            b = trial.before
-            whole = State(b.version + len(batch), b.loads + len(batch), b.active + len(batch),
-                          b.observations + sum(values))
+            whole = trial.before.loaded(self._values(batch))
             trial.detail = f"（导入 {len(batch)} 个文件进行中）"
             delay = self.rng.uniform(0.05, 1.0) * self.load_seconds
             proc = subprocess.Popen(self._command("load", *map(str, batch)), cwd=self.server_cwd,
@@ -567,15 +564,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1, help="random seed (trial order, kill moments)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="kpi-fault-trials-"))
-    print(environment(), flush=True)
-    try:
-        return run(args, folder)
-    finally:
-        if args.keep:
-            print(f"临时文件夹保留在 {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+    from bench.load_sessions import in_temp_folder
+
+    return in_temp_folder("kpi-fault-trials-", args, run)
 
 
 def run(args, folder: Path) -> int:

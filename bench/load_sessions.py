@@ -573,7 +573,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (warehouse, files, server log)")
     args = ap.parse_args(argv)
 
-    folder = Path(tempfile.mkdtemp(prefix="kpi-load-sessions-"))
+    return in_temp_folder("kpi-load-sessions-", args, run)
+
+
+def in_temp_folder(prefix: str, args, run) -> int:
+    """Print the environment, then ``run(args, folder)`` in a new temporary folder, removed afterwards unless
+    ``args.keep`` (shared by this script and bench.fault_trials)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     say(environment())
     try:
         return run(args, folder)

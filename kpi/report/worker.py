@@ -46,7 +46,7 @@ _warehouses_lock = threading.Lock()
 def _build(path: str, catalog: Catalog, regions: RegionIndex, region: str, period: Period, version: int,
            thresholds: Thresholds, map_indicator: str) -> Report:
     with _warehouses_lock:
-        wh = _warehouses.setdefault(path, store.Warehouse(path))
+        wh = _warehouses.get(path) or _warehouses.setdefault(path, store.Warehouse(path))
     return content.build(wh.connect(), catalog, regions, region, period, version=version, thresholds=thresholds,
                          map_indicator=map_indicator)
 
