@@ -13,6 +13,10 @@ import shlex
 import time
 from urllib.parse import urlsplit
 
+# Imported here, before any page runs, because plotly's JSON encoder only peeks at sys.modules for PIL.Image: on a
+# cold start one session's st.plotly_chart could find the module half-imported by another session's thread and fail
+# with "partially initialized module 'PIL.Image'". A thread that imports it itself waits until it is whole.
+import PIL.Image  # noqa: F401
 import streamlit as st
 
 from kpi import app_data, store

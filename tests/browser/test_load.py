@@ -126,6 +126,7 @@ def test_concurrent_first_requests_after_a_start_all_go_through_the_router(tmp_p
             t.join(timeout=120)
     finally:
         server.stop()
-    assert [r.problems() for r in runs if not r.ok] == []
+    assert [r.problems() for r in runs if not r.ok] == [], server.log()[-5000:]
+    assert server.tracebacks() == 0, server.log()[-5000:]
     # Through the router: the frame's sidebar (with the data version) is on every page.
     assert all(r.sidebar_version is not None for r in runs)

@@ -88,3 +88,25 @@ def test_every_write_from_a_page_is_behind_a_role_check():
     assert sum(len(w) for w in writes.values()) >= 7  # data.py load + revert, targets.py, plan.py
     unguarded = {name: [line for line, ok in w if not ok] for name, w in writes.items()}
     assert {name: lines for name, lines in unguarded.items() if lines} == {}
+
+
+def test_the_router_imports_every_module_plotly_only_peeks_at():
+    """plotly's JSON encoder takes numpy, pandas and PIL.Image from sys.modules without importing them. If app.py's
+    imports leave one out, the first sessions after a start race: one thread half-imports it while another's
+    st.plotly_chart finds it there (seen in CI: "partially initialized module 'PIL.Image'")."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    import plotly.io._json as plotly_json
+
+    source = Path(plotly_json.__file__).read_text(encoding="utf-8")
+    peeked = re.findall(r"""get_module\(\s*["']([\w.]+)["']\s*,\s*should_load=False\s*\)""", source)
+    assert "PIL.Image" in peeked, peeked
+    installed = [m for m in peeked if importlib.util.find_spec(m.split(".")[0]) is not None]
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    imports = "\n".join(ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)))
+    check = f"{imports}\nimport sys\nprint(' '.join(m for m in {installed!r} if m not in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == []
